@@ -1,0 +1,1 @@
+// Placeholder until the native helper lands (replaced by the helper build).

@@ -1,0 +1,27 @@
+// Shared plumbing for CLI commands: one file per command in src/cli/, each exporting a
+// yargs CommandModule built with `command()`. The handler's errors end as one line on
+// stderr and a non-zero exit (see src/main.ts), never a stack trace for a UserError.
+import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
+
+export type Args = ArgumentsCamelCase<Record<string, unknown>>;
+
+export function command(def: {
+	command: string | string[];
+	describe: string;
+	builder?: (y: Argv) => Argv;
+	handler: (args: Args) => Promise<void> | void;
+}): CommandModule {
+	return {
+		command: def.command,
+		describe: def.describe,
+		builder: (y: Argv) => (def.builder ? def.builder(y) : y),
+		handler: async (args) => {
+			await def.handler(args as Args);
+		},
+	};
+}
+
+/** Print a value as JSON (for --json) with a trailing newline. */
+export function printJson(value: unknown): void {
+	process.stdout.write(JSON.stringify(value) + '\n');
+}

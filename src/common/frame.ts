@@ -1,0 +1,72 @@
+// Length-prefixed frames, used on the daemon <-> client socket (docs/client-protocol.md).
+//
+//   u32 big-endian payload length | u8 kind | payload
+//
+// kind 'J' (0x4a): a JSON object (UTF-8). kind 'D' (0x44): raw console bytes.
+// A frame larger than MAX_FRAME is a protocol error: the peer is misbehaving or is not
+// speaking this protocol at all, and the connection is closed after an error message.
+export const KIND_JSON = 0x4a;
+export const KIND_DATA = 0x44;
+export const MAX_FRAME = 16 * 1024 * 1024;
+
+export interface Frame {
+	kind: number;
+	payload: Buffer;
+}
+
+export class FrameError extends Error {}
+
+export function encodeFrame(kind: number, payload: Buffer | string): Buffer {
+	const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+	const head = Buffer.allocUnsafe(5);
+	head.writeUInt32BE(body.length, 0);
+	head[4] = kind;
+	return Buffer.concat([head, body]);
+}
+
+export function encodeJson(msg: object): Buffer {
+	return encodeFrame(KIND_JSON, JSON.stringify(msg));
+}
+
+export function encodeData(bytes: Buffer): Buffer {
+	return encodeFrame(KIND_DATA, bytes);
+}
+
+/** Accumulates stream chunks and yields whole frames. Throws FrameError on garbage. */
+export class FrameDecoder {
+	private chunks: Buffer[] = [];
+	private length = 0;
+
+	push(chunk: Buffer): Frame[] {
+		this.chunks.push(chunk);
+		this.length += chunk.length;
+		const frames: Frame[] = [];
+		for (;;) {
+			if (this.length < 5) break;
+			const buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+			this.chunks = [buf];
+			const len = buf.readUInt32BE(0);
+			const kind = buf[4];
+			if (kind !== KIND_JSON && kind !== KIND_DATA) throw new FrameError(`unknown frame kind 0x${kind.toString(16)}`);
+			if (len > MAX_FRAME) throw new FrameError(`frame of ${len} bytes exceeds the ${MAX_FRAME}-byte limit`);
+			if (buf.length < 5 + len) break;
+			frames.push({ kind, payload: buf.subarray(5, 5 + len) });
+			const rest = buf.subarray(5 + len);
+			this.chunks = rest.length ? [rest] : [];
+			this.length = rest.length;
+		}
+		return frames;
+	}
+}
+
+/** Parse a JSON frame payload into an object, or throw FrameError. */
+export function parseJsonPayload(payload: Buffer): Record<string, unknown> {
+	let value: unknown;
+	try {
+		value = JSON.parse(payload.toString('utf8'));
+	} catch {
+		throw new FrameError('malformed JSON in frame');
+	}
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FrameError('JSON frame is not an object');
+	return value as Record<string, unknown>;
+}
