@@ -81,8 +81,8 @@ export function firmwareCandidates(qemu: string | null): string[] {
 	return [...new Set(list.map((p) => resolve(p)))];
 }
 
-export function findFirmware(qemu: string | null): string | null {
-	for (const p of firmwareCandidates(qemu)) {
+export function findFirmware(qemu: string | null, candidates = firmwareCandidates(qemu)): string | null {
+	for (const p of candidates) {
 		try {
 			if (statSync(p).isFile()) return p;
 		} catch {
@@ -117,10 +117,10 @@ function socketPath(path: string): string {
 	return path;
 }
 
-async function firmwareArgs(spec: VmSpec, qemu: string): Promise<string[]> {
+async function firmwareArgs(spec: VmSpec, qemu: string, candidates?: string[]): Promise<string[]> {
 	if (spec.efi === undefined || spec.efi === false) return [];
 	if (typeof spec.efi === 'string') return ['-bios', await readableFile(spec.efi, 'EFI firmware')];
-	const fw = findFirmware(qemu);
+	const fw = findFirmware(qemu, candidates);
 	if (!fw) {
 		throw new UserError('no AArch64 UEFI firmware found (Debian/Ubuntu: apt-get install qemu-efi-aarch64; macOS: brew install qemu; or set "efi" to a firmware file)');
 	}
@@ -180,6 +180,8 @@ function machine(spec: VmSpec, accel: string): string {
 export interface QemuArgvOptions {
 	host?: HostInfo;
 	env?: NodeJS.ProcessEnv;
+	/** Where to look for UEFI firmware instead of firmwareCandidates(). */
+	firmware?: string[];
 }
 
 /**
@@ -206,7 +208,7 @@ export async function qemuArgv(spec: VmSpec, vmDir: string, opts: QemuArgvOption
 		// telnet=on: the helper can send a BREAK (OpenBSD's ddb entry on a serial console).
 		'-chardev', `socket,id=ser0,path=${optValue(consoleSock)},server=on,wait=on,telnet=on`,
 		'-serial', 'chardev:ser0',
-		...(await firmwareArgs(spec, qemu)),
+		...(await firmwareArgs(spec, qemu, opts.firmware)),
 		...(await kernelArgs(spec)),
 		...(await diskArgs(spec)),
 		...netArgs(spec, vmDir),
