@@ -1,0 +1,175 @@
+// The autoconf tree. autoconf prints `child at parent`, the driver appends `: details`
+// and the newline, so anything printed with its own `name:` prefix during attach lands
+// mid-line and the details may continue on the next line:
+//   vio0 at virtio0virtio0: Feature negotiation failed
+//   vio0 at virtio0vio0: mtu 65535 not supported
+//   : 1 queue, address 52:54:00:12:34:56
+import type { Device } from './types.ts';
+import { human } from './lines.ts';
+
+const UNIT = '[a-z][a-z_]*\\d+';
+const ATTACH_RE = new RegExp(
+	'^(' +
+		UNIT +
+		'|[a-z][a-z_]*(?= at .* not configured$)' +
+		'|"[^"]*"(?: rev 0x[0-9a-f]+)?' +
+		'|vendor "[^"]*", unknown product 0x[0-9a-f]+(?: \\([^)]*\\))?(?: rev 0x[0-9a-f]+)?' +
+		'|manufacturer 0x[0-9a-f]+, product 0x[0-9a-f]+' +
+		') at (' +
+		UNIT +
+		'|root)(.*)$',
+);
+const GLUED_RE = new RegExp('^(' + UNIT + '): (.*)$');
+const UNIT_RE = new RegExp('^' + UNIT + '$');
+
+const VIO_QUEUES_RE = /(?:^|, )(\d+) queues?\b/;
+const VIO_ADDRESS_RE = /address ([0-9a-fx]{2}(?::[0-9a-fx]{2}){5})/;
+const VIO_MTU_RE = /, mtu (\d+)/;
+const VIO_MTU_NS_RE = /^mtu (\d+) not supported/;
+const GPU_MODE_RE = /^(\d+)x(\d+), (\d+)bpp/;
+
+const MAX_DEVICES = 4096;
+const MAX_MESSAGES = 32;
+const MAX_FAILURE_KINDS = 16;
+
+function splitDetails(rest: string): { locators: string; details: string } {
+	let quoted = false;
+	for (let i = 0; i < rest.length; i++) {
+		const c = rest.charCodeAt(i);
+		if (c === 0x22) quoted = !quoted;
+		else if (c === 0x3a && !quoted && (i + 1 === rest.length || rest.charCodeAt(i + 1) === 0x20)) {
+			return { locators: rest.slice(0, i).trim(), details: rest.slice(i + 1).trim() };
+		}
+	}
+	return { locators: rest.trim(), details: '' };
+}
+
+/** A device we never saw attach (a partial log): enough to route its message. */
+function stub(name: string, no: number): Device {
+	return { name, parent: '', locators: '', details: '', configured: true, line: no, messages: [] };
+}
+
+export function isAttachLine(s: string): boolean {
+	return s.includes(' at ') && ATTACH_RE.test(s);
+}
+
+export class DeviceTable {
+	readonly devices: Device[] = [];
+	private readonly byName = new Map<string, Device>();
+	/** A device whose attach line was cut by a glued message; `: ...` on the next line is its. */
+	private continuing: Device | null = null;
+
+	get ncpu(): number {
+		let n = 0;
+		for (const d of this.devices) if (d.configured && d.name.startsWith('cpu') && UNIT_RE.test(d.name)) n++;
+		return n;
+	}
+
+	get(name: string): Device | undefined {
+		return this.byName.get(name);
+	}
+
+	/** Feed one logical line; returns the device it created or changed. */
+	line(s: string, no: number): Device | null {
+		const cont = this.continuing;
+		this.continuing = null;
+		if (cont && (s.startsWith(': ') || s.startsWith(', '))) {
+			const more = s.slice(2).trim();
+			cont.details = cont.details ? `${cont.details}, ${more}` : more;
+			this.applyDetails(cont);
+			return cont;
+		}
+		if (s.includes(' at ')) {
+			const m = ATTACH_RE.exec(s);
+			if (m) return this.attach(m[1], m[2], m[3], no);
+		}
+		const colon = s.indexOf(': ');
+		if (colon > 0 && colon < 24) {
+			const dev = this.byName.get(s.slice(0, colon));
+			if (dev) {
+				this.message(dev, s.slice(colon + 2));
+				return dev;
+			}
+		}
+		return null;
+	}
+
+	private attach(name: string, parent: string, rest: string, no: number): Device | null {
+		let glued: RegExpExecArray | null = null;
+		if (rest.length > 0 && rest.charCodeAt(0) !== 0x20 && rest.charCodeAt(0) !== 0x3a) {
+			glued = GLUED_RE.exec(rest);
+			if (!glued) return null;
+			rest = '';
+		}
+		if (this.devices.length >= MAX_DEVICES) return null;
+		const configured = !rest.endsWith(' not configured');
+		const { locators, details } = configured ? splitDetails(rest) : { locators: rest.slice(0, -' not configured'.length).trim(), details: '' };
+		const dev: Device = {
+			name: human(name),
+			parent,
+			locators: human(locators),
+			details: human(details),
+			configured,
+			line: no,
+			messages: [],
+		};
+		this.devices.push(dev);
+		if (configured && UNIT_RE.test(name)) this.byName.set(name, dev);
+		this.applyDetails(dev);
+		if (glued) {
+			if (glued[1] === name) this.message(dev, glued[2]);
+			else this.message(this.byName.get(glued[1]) ?? stub(glued[1], no), glued[2], dev);
+		}
+		if (configured && (glued || details === '')) this.continuing = dev;
+		return dev;
+	}
+
+	private message(dev: Device, msg: string, child?: Device): void {
+		const text = human(msg);
+		if (dev.name.startsWith('viogpu') && /fail|not enabled|not right/.test(text)) {
+			const failures = (dev.failures ??= []);
+			const f = failures.find((x) => x.message === text);
+			if (f) f.count++;
+			else if (failures.length < MAX_FAILURE_KINDS) failures.push({ message: text, count: 1 });
+			return;
+		}
+		const target = child ?? dev;
+		if (target !== dev) {
+			if (target.messages.length < MAX_MESSAGES) target.messages.push(human(`${dev.name}: ${msg}`));
+		} else if (dev.messages.length < MAX_MESSAGES && !dev.messages.includes(text)) {
+			dev.messages.push(text);
+		}
+		if (dev.name.startsWith('vio') && !dev.name.startsWith('viogpu')) {
+			const ns = VIO_MTU_NS_RE.exec(msg);
+			if (ns) dev.mtuNotSupported = Number(ns[1]);
+		}
+		if (dev.name.startsWith('virtio') && msg.startsWith('Feature negotiation failed')) {
+			const kid = child ?? this.childOf(dev.name);
+			if (kid) kid.negotiationFailed = true;
+		}
+	}
+
+	private childOf(parent: string): Device | undefined {
+		for (let i = this.devices.length - 1; i >= 0; i--) if (this.devices[i].parent === parent) return this.devices[i];
+		return undefined;
+	}
+
+	private applyDetails(dev: Device): void {
+		const d = dev.details;
+		if (/^vio\d/.test(dev.name)) {
+			const q = VIO_QUEUES_RE.exec(d);
+			if (q) dev.queues = Number(q[1]);
+			const a = VIO_ADDRESS_RE.exec(d);
+			if (a) dev.address = a[1];
+			const m = VIO_MTU_RE.exec(d);
+			if (m) dev.mtu = Number(m[1]);
+		} else if (dev.name.startsWith('viogpu')) {
+			const g = GPU_MODE_RE.exec(d);
+			if (g) {
+				dev.width = Number(g[1]);
+				dev.height = Number(g[2]);
+				dev.depth = Number(g[3]);
+			}
+		}
+	}
+}

@@ -1,0 +1,125 @@
+// Console bytes to lines. Text is decoded as latin1 so one char is one byte: matching
+// never throws on invalid UTF-8 and offsets stay byte offsets. Strings shown to people
+// go through human(), which re-decodes them as UTF-8 when that is what they were.
+
+/** Only this much of a line is looked at; the bytes still count for offsets and dmesg. */
+export const MAX_LINE = 4096;
+
+export interface RawLine {
+	/** latin1 text without the LF, capped at MAX_LINE chars. */
+	text: string;
+	/** 1-based, counted by LF. */
+	no: number;
+	start: number;
+	/** Offset just past the LF. */
+	end: number;
+}
+
+export class LineSplitter {
+	private partialParts: Buffer[] = [];
+	private partialLen = 0;
+	private partialBytes = 0;
+	private offset = 0;
+	private lineNo = 1;
+
+	constructor(private readonly onLine: (line: RawLine) => void) {}
+
+	get lines(): number {
+		return this.lineNo - 1 + (this.partialBytes > 0 ? 1 : 0);
+	}
+
+	get bytes(): number {
+		return this.offset + this.partialBytes;
+	}
+
+	/** Line number the next (or current partial) line will have. */
+	get currentLine(): number {
+		return this.lineNo;
+	}
+
+	push(data: Uint8Array): void {
+		const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+		let pos = 0;
+		const n = buf.length;
+		while (pos < n) {
+			const nl = buf.indexOf(10, pos);
+			if (nl < 0) {
+				this.addPartial(buf, pos, n);
+				return;
+			}
+			let text: string;
+			let len: number;
+			if (this.partialBytes === 0) {
+				len = nl - pos;
+				text = buf.toString('latin1', pos, Math.min(nl, pos + MAX_LINE));
+			} else {
+				this.addPartial(buf, pos, nl);
+				len = this.partialBytes;
+				text = this.partialText();
+				this.partialParts = [];
+				this.partialLen = 0;
+				this.partialBytes = 0;
+			}
+			const start = this.offset;
+			this.offset += len + 1;
+			this.onLine({ text, no: this.lineNo++, start, end: this.offset });
+			pos = nl + 1;
+		}
+	}
+
+	/** Treat a trailing partial line as complete (end of a file). */
+	flush(): void {
+		if (this.partialBytes === 0) return;
+		const text = this.partialText();
+		const start = this.offset;
+		this.offset += this.partialBytes;
+		this.partialParts = [];
+		this.partialLen = 0;
+		this.partialBytes = 0;
+		this.onLine({ text, no: this.lineNo++, start, end: this.offset });
+	}
+
+	partialText(): string {
+		if (this.partialLen === 0) return '';
+		if (this.partialParts.length === 1) return this.partialParts[0].toString('latin1', 0, this.partialLen);
+		return Buffer.concat(this.partialParts, this.partialLen).toString('latin1');
+	}
+
+	private addPartial(buf: Buffer, from: number, to: number): void {
+		this.partialBytes += to - from;
+		const room = MAX_LINE - this.partialLen;
+		if (room <= 0 || to <= from) return;
+		const take = Math.min(room, to - from);
+		// Copy: the caller may reuse its buffer.
+		this.partialParts.push(Buffer.from(buf.subarray(from, from + take)));
+		this.partialLen += take;
+	}
+}
+
+const CLEAN_RE = /[\0\r\x1b]/;
+// CSI and OSC sequences, and lone escapes: userland (installer, ksh, busybox) colours its output.
+const ESC_RE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])?/g;
+
+/**
+ * The logical lines of one physical line: NULs and escape sequences dropped, a CR before
+ * the LF ignored, and a lone CR starting a new segment (a later message overwrote the
+ * line on a terminal, or a kernel message was glued after a CR).
+ */
+export function segments(text: string): string[] {
+	if (!CLEAN_RE.test(text)) return [text];
+	let t = text;
+	if (t.includes('\0')) t = t.replaceAll('\0', '');
+	if (t.includes('\x1b')) t = t.replace(ESC_RE, '');
+	if (t.endsWith('\r')) t = t.replace(/\r+$/, '');
+	if (!t.includes('\r')) return [t];
+	return t.split('\r').filter((s) => s.length > 0);
+}
+
+const NON_ASCII_RE = /[\x80-\xff]/;
+
+/** A latin1-decoded string as a person should see it: UTF-8 when the bytes were UTF-8. */
+export function human(s: string): string {
+	if (!NON_ASCII_RE.test(s)) return s;
+	const utf8 = Buffer.from(s, 'latin1').toString('utf8');
+	return utf8.includes('\ufffd') ? s : utf8;
+}

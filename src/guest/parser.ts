@@ -1,0 +1,303 @@
+// The streaming guest parser: console bytes in, events and a summary out. Pure: no I/O,
+// no clocks (time comes in as nowMs), so the daemon, `scan` and tests share it.
+import type { BootSummary, Crash, GuestEvent, GuestSummary, KernelInfo, LiveState, Prompt, Stage, StageName } from './types.ts';
+import { LineSplitter, segments, human, type RawLine } from './lines.ts';
+import { DeviceTable, isAttachLine } from './devices.ts';
+import { addKernelDetail, archHint, isCopyright, parseVersionLine } from './kernel.ts';
+import { AFTER_KERNEL, EARLY, TRANSIENT, promptOf, stageOf, stageOfPrompt } from './stages.ts';
+import { CrashBuilder, crashHeader } from './crash.ts';
+
+const MAX_DMESG = 1 << 20;
+/** A prompt must sit unanswered this long before it counts as a stage (it may be the start of a longer line). */
+const PROMPT_QUIET_MS = 250;
+
+class Boot {
+	kernel: KernelInfo | null = null;
+	archHint: string | null = null;
+	readonly stages: Stage[] = [];
+	readonly devices = new DeviceTable();
+	dmesgOpen = false;
+	dmesgParts: string[] = [];
+	dmesgPending: string[] = [];
+	dmesgSize = 0;
+	dmesgRange: { firstLine: number; lastLine: number; start: number; end: number } | null = null;
+	hasBanner = false;
+
+	constructor(
+		readonly no: number,
+		readonly line: number,
+	) {}
+
+	get stage(): StageName | null {
+		return this.stages.length ? this.stages[this.stages.length - 1].name : null;
+	}
+}
+
+export class GuestParser {
+	private readonly hangMs: number;
+	private readonly stallMs: number;
+	private readonly splitter: LineSplitter;
+	private readonly boots: Boot[] = [];
+	private readonly crashes: Crash[] = [];
+	private open: CrashBuilder | null = null;
+	private events: GuestEvent[] = [];
+	private now = 0;
+	private lastDataMs: number | null = null;
+	private stageSinceMs = 0;
+	private hangFlagged = false;
+	private stallFlagged = false;
+	private promptStageLine = 0;
+	private lastPrompt: Prompt | null = null;
+	/** The physical line being processed, for dmesg bookkeeping. */
+	private raw: RawLine | null = null;
+
+	constructor(opts: { hangMs?: number; stallMs?: number } = {}) {
+		this.hangMs = opts.hangMs ?? 60_000;
+		this.stallMs = opts.stallMs ?? 10 * 60_000;
+		this.splitter = new LineSplitter((l) => this.physical(l));
+	}
+
+	push(bytes: Uint8Array, nowMs: number): GuestEvent[] {
+		this.now = nowMs;
+		if (bytes.length === 0) return [];
+		this.lastDataMs = nowMs;
+		if (this.hangFlagged) {
+			this.hangFlagged = false;
+			this.events.push({ type: 'resumed' });
+		}
+		this.splitter.push(bytes);
+		const p = this.prompt();
+		if (p !== this.lastPrompt) {
+			this.lastPrompt = p;
+			this.events.push({ type: 'prompt', prompt: p });
+		}
+		return this.drain();
+	}
+
+	tick(nowMs: number): GuestEvent[] {
+		this.now = nowMs;
+		if (this.lastDataMs === null) this.lastDataMs = nowMs;
+		const p = this.prompt();
+		const cur = this.boots.at(-1);
+		if (p && nowMs - this.lastDataMs >= PROMPT_QUIET_MS && this.promptStageLine !== this.splitter.currentLine) {
+			this.promptStageLine = this.splitter.currentLine;
+			this.stage(stageOfPrompt(p), this.splitter.currentLine);
+		}
+		const silent = nowMs - this.lastDataMs;
+		const stage = cur?.stage ?? null;
+		if (!this.hangFlagged && silent >= this.hangMs && p === null && stage !== 'halted') {
+			this.hangFlagged = true;
+			this.events.push({ type: 'hang', silentMs: silent, stage, message: this.hangMessage(silent, stage) });
+		}
+		if (!this.stallFlagged && stage && TRANSIENT.has(stage) && nowMs - this.stageSinceMs >= this.stallMs && silent < this.hangMs) {
+			this.stallFlagged = true;
+			const forMs = nowMs - this.stageSinceMs;
+			this.events.push({ type: 'stall', stage, forMs, message: `${stage} for ${Math.round(forMs / 1000)}s` });
+		}
+		return this.drain();
+	}
+
+	/** End of a file: a trailing unterminated line counts as a line. */
+	end(): void {
+		this.splitter.flush();
+		this.events = [];
+	}
+
+	summary(): GuestSummary {
+		const boots: BootSummary[] = this.boots.map((b) => {
+			let kernel = b.kernel;
+			if (kernel) kernel = { ...kernel, ncpu: b.devices.ncpu, arch: kernel.arch ?? b.archHint };
+			return {
+				boot: b.no,
+				line: b.line,
+				kernel,
+				stages: b.stages.map((s) => ({ ...s })),
+				dmesg: b.dmesgRange ? b.dmesgParts.join('') : null,
+				dmesgRange: b.dmesgRange ? { ...b.dmesgRange } : null,
+				devices: structuredClone(b.devices.devices),
+			};
+		});
+		return { boots, crashes: structuredClone(this.crashes), lines: this.splitter.lines, bytes: this.splitter.bytes };
+	}
+
+	state(): LiveState {
+		const cur = this.boots.at(-1);
+		const alerts: string[] = [];
+		let crashTitle: string | undefined;
+		const last = this.crashes.at(-1);
+		if (last && cur && last.boot === cur.no) {
+			crashTitle = last.title;
+			alerts.push(last.title);
+		}
+		if (this.hangFlagged && this.lastDataMs !== null) alerts.push(this.hangMessage(this.now - this.lastDataMs, cur?.stage ?? null));
+		if (this.stallFlagged && cur?.stage) alerts.push(`stuck in ${cur.stage} for ${Math.round((this.now - this.stageSinceMs) / 1000)}s`);
+		const st: LiveState = {
+			stage: cur?.stage ?? null,
+			stageSinceMs: this.stageSinceMs,
+			prompt: this.prompt(),
+			alerts,
+			boot: cur?.no ?? 0,
+		};
+		if (crashTitle !== undefined) st.crashTitle = crashTitle;
+		return st;
+	}
+
+	private hangMessage(silentMs: number, stage: StageName | null): string {
+		return `no output for ${Math.round(silentMs / 1000)}s${stage ? ` in ${stage}` : ''}`;
+	}
+
+	private prompt(): Prompt | null {
+		const segs = segments(this.splitter.partialText());
+		const last = segs.at(-1);
+		if (last === undefined) return null;
+		return promptOf(last, this.boots.at(-1)?.stage ?? null);
+	}
+
+	private drain(): GuestEvent[] {
+		const out = this.events;
+		this.events = [];
+		return out;
+	}
+
+	private cur(no: number): Boot {
+		let b = this.boots.at(-1);
+		if (!b) b = this.newBoot(no);
+		return b;
+	}
+
+	private newBoot(no: number): Boot {
+		this.closeCrash();
+		const prev = this.boots.at(-1);
+		if (prev) this.closeDmesg(prev);
+		const b = new Boot(this.boots.length + 1, no);
+		this.boots.push(b);
+		this.events.push({ type: 'boot', boot: b.no, line: no, atMs: this.now });
+		return b;
+	}
+
+	private stage(name: StageName, no: number): void {
+		let b = this.cur(no);
+		if (EARLY.has(name) && (b.hasBanner || (b.stage !== null && !EARLY.has(b.stage)))) {
+			if (!(name === 'banner' && !b.kernel && b.stage === 'banner')) b = this.newBoot(no);
+		}
+		if (b.stage === name) return;
+		if (AFTER_KERNEL.has(name)) this.closeDmesg(b);
+		if (name === 'login' || name === 'shell' || name === 'rebooting' || name === 'halted' || name === 'installer') this.closeCrash();
+		const st: Stage = { name, line: no, atMs: this.now };
+		b.stages.push(st);
+		this.stageSinceMs = this.now;
+		this.stallFlagged = false;
+		this.events.push({ type: 'stage', boot: b.no, stage: { ...st } });
+	}
+
+	private closeCrash(): void {
+		this.open = null;
+	}
+
+	private closeDmesg(b: Boot): void {
+		b.dmesgOpen = false;
+		b.dmesgPending = [];
+	}
+
+	private banner(no: number): Boot {
+		this.stage('banner', no);
+		const b = this.boots.at(-1)!;
+		if (!b.hasBanner) {
+			b.hasBanner = true;
+			b.dmesgOpen = true;
+			const raw = this.raw!;
+			b.dmesgRange = { firstLine: no, lastLine: no, start: raw.start, end: raw.start };
+		}
+		return b;
+	}
+
+	private physical(l: RawLine): void {
+		this.raw = l;
+		for (const s of segments(l.text)) this.logical(s, l.no);
+		const b = this.boots.at(-1);
+		if (b && b.dmesgOpen && b.dmesgRange) {
+			const text = human(l.text.endsWith('\r') ? l.text.slice(0, -1) : l.text) + '\n';
+			if (l.text.trim() === '') {
+				b.dmesgPending.push(text);
+			} else if (b.dmesgSize + text.length <= MAX_DMESG) {
+				for (const p of b.dmesgPending) b.dmesgParts.push(p);
+				b.dmesgPending = [];
+				b.dmesgParts.push(text);
+				b.dmesgSize += text.length;
+				b.dmesgRange.lastLine = l.no;
+				b.dmesgRange.end = l.end;
+			}
+		}
+	}
+
+	private logical(s: string, no: number): void {
+		if (s.length === 0) return;
+		const before = this.boots.at(-1);
+		// Banner: a copyright or version line; a second one starts a new boot.
+		if (s.charCodeAt(0) === 0x43 /* C */ && isCopyright(s)) {
+			if (before?.hasBanner) this.newBoot(no);
+			this.banner(no);
+			return;
+		}
+		if (s.charCodeAt(0) === 0x4f /* O */) {
+			const k = parseVersionLine(human(s), no);
+			if (k) {
+				if (before?.kernel) this.newBoot(no);
+				const b = this.banner(no);
+				b.kernel = k;
+				this.events.push({ type: 'kernel', boot: b.no, kernel: { ...k } });
+				return;
+			}
+		}
+		const b = before;
+		if (b?.kernel && b.stage === 'banner' && addKernelDetail(b.kernel, s)) return;
+
+		const st = stageOf(s, b?.stage ?? null);
+		if (st) this.stage(st, no);
+		if (st === 'bootloader' || st === 'installer' || st === 'login') {
+			const hint = archHint(s);
+			if (hint) this.boots.at(-1)!.archHint = hint;
+		}
+
+		const inDdb = this.boots.at(-1)?.stage === 'ddb';
+		if (!inDdb && (s.includes(' at ') || s.includes(': ') || s.charCodeAt(0) === 0x3a || s.charCodeAt(0) === 0x2c)) {
+			if (this.boots.length > 0 || isAttachLine(s)) {
+				const table = this.cur(no).devices;
+				const n = table.devices.length;
+				const dev = table.line(s, no);
+				if (dev) {
+					const c = this.boots.at(-1)!;
+					if (table.devices.length > n && c.hasBanner && c.stage === 'banner') this.stage('autoconf', no);
+					this.events.push({ type: 'device', boot: c.no, device: structuredClone(dev) });
+				}
+			}
+		}
+
+		if (this.open) {
+			if (this.open.feed(s, no)) this.crashEvent();
+		} else if (!inDdb) {
+			const h = crashHeader(s);
+			if (h) {
+				const c = this.cur(no);
+				const builder = new CrashBuilder(h, no, c.no);
+				if (h.kind !== 'lor' && h.kind !== 'witness') this.stage('panic', no);
+				this.open = builder;
+				this.crashes.push(builder.crash);
+				builder.feed(s, no);
+				this.crashEvent();
+			}
+		}
+	}
+
+	private crashEvent(): void {
+		const c = this.open!.crash;
+		this.events.push({ type: 'crash', index: this.crashes.indexOf(c), crash: structuredClone(c) });
+	}
+}
+
+export function scanBytes(bytes: Uint8Array): GuestSummary {
+	const p = new GuestParser();
+	p.push(bytes, 0);
+	p.end();
+	return p.summary();
+}
