@@ -56,7 +56,8 @@ function pidFileIs(path: string, pid: number): boolean {
 
 /**
  * Start `obsdtui-helper -d VMDIR -b BOOT ARGV...` and resolve once its helper.sock accepts
- * connections (its console source is up by then). The helper's stdout and stderr, and
+ * connections (its console source is up by then), or once it has already run to the end
+ * (a command that exited at once; exit status 0). The helper's stdout and stderr, and
  * those of QEMU, go to VMDIR/helper.err.
  */
 export async function spawnHelper(opts: { vmDir: string; boot: number; argv: string[] }): Promise<void> {
@@ -71,7 +72,7 @@ export async function spawnHelper(opts: { vmDir: string; boot: number; argv: str
 	child.unref();
 	let exited: string | undefined;
 	child.once('error', (e) => (exited = e.message));
-	child.once('exit', (code, sig) => (exited = sig ? `killed by ${sig}` : `exit status ${code}`));
+	child.once('exit', (code, sig) => (exited = code === 0 ? 'done' : sig ? `killed by ${sig}` : `exit status ${code}`));
 	const sock = join(opts.vmDir, 'helper.sock');
 	const pidPath = join(opts.vmDir, 'helper.pid');
 	const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -79,6 +80,8 @@ export async function spawnHelper(opts: { vmDir: string; boot: number; argv: str
 		for (;;) {
 			// The pid check: a socket that accepts could belong to another, older helper.
 			if (child.pid !== undefined && pidFileIs(pidPath, child.pid) && (await accepts(sock))) return;
+			// A command that ran and finished already: its log and index are complete.
+			if (exited === 'done') return;
 			if (exited !== undefined) throw new UserError(`the helper failed to start (${exited}): ${errTail(errPath)}`);
 			if (Date.now() > deadline) throw new UserError(`the helper did not become ready in ${READY_TIMEOUT_MS / 1000} s: ${errTail(errPath)}`);
 			await new Promise((r) => setTimeout(r, 25));

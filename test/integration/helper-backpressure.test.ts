@@ -1,0 +1,47 @@
+// A daemon that never reads must not slow the log down or make the helper grow.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { encodeInput } from '../../src/helper/protocol.ts';
+import { alive, readLog, startExec, tmpVmDir, waitUntil } from './helper-harness.ts';
+
+const LINE = '0123456789abcdefghijklmnopqrstuvwxyz\n';
+const TOTAL = 80_000_000;
+
+function rssKiB(pid: number): number {
+	try {
+		const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+		return m ? Number(m[1]) : 0;
+	} catch {
+		return 0;
+	}
+}
+
+test('a connection that never reads: the log is complete and the helper stays small', { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
+	const dir = tmpVmDir(t);
+	const pid = await startExec(dir, `read x; yes ${LINE.trim()} | head -c ${TOTAL}`);
+	const stuck = createConnection(join(dir, 'helper.sock'));
+	stuck.pause();
+	t.after(() => stuck.destroy());
+	await new Promise((r) => stuck.once('connect', r));
+	stuck.write(encodeInput(Buffer.from('go\n')));
+
+	let maxRss = 0;
+	while (alive(pid)) {
+		maxRss = Math.max(maxRss, rssKiB(pid));
+		await new Promise((r) => setTimeout(r, 20));
+	}
+	await waitUntil(() => !alive(pid), 'the helper to exit');
+
+	// ONLCR: every \n of the data is \r\n in the log; head cut the last line short.
+	const whole = Math.floor(TOTAL / LINE.length);
+	const tail = LINE.slice(0, TOTAL % LINE.length);
+	const expected = 'go\r\n' + LINE.replace('\n', '\r\n').repeat(whole) + tail;
+	const log = readLog(dir);
+	assert.equal(log.length, expected.length);
+	assert.ok(log.equals(Buffer.from(expected)), 'the log holds exactly the output');
+	assert.ok(maxRss > 0, 'sampled the helper RSS');
+	assert.ok(maxRss < 64 * 1024, `helper RSS peaked at ${maxRss} KiB`);
+});
