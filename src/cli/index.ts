@@ -1,4 +1,16 @@
 // Every CLI command, one file each. Keep this list in the order `obsdtui --help` shows.
 import type { CommandModule } from 'yargs';
+import up from './up.ts';
+import down from './down.ts';
+import ls from './ls.ts';
+import consoleCmd from './console.ts';
+import log from './log.ts';
+import send from './send.ts';
+import wait from './wait.ts';
+import daemon from './daemon.ts';
+import tui from './tui.ts';
+import attach from './attach.ts';
+import replay from './replay.ts';
+import demo from './demo.ts';
 
-export const commands: CommandModule[] = [];
+export const commands: CommandModule[] = [tui, up, down, ls, attach, consoleCmd, log, send, wait, replay, demo, daemon];

@@ -1,0 +1,123 @@
+// obsdtui console NAME: raw pass-through like cu(1). Keys go to the guest byte for byte;
+// the guest's output reaches this terminal only through the Sanitizer (no queries,
+// titles, clipboard or mode changes). A prefix key (default Ctrl-]) followed by a
+// command key controls the session; the prefix twice sends the prefix itself.
+import { command } from './command.ts';
+import { connectDaemon, type ConsoleSession } from '../client/client.ts';
+import { checkVmName } from '../common/paths.ts';
+import { UserError } from '../common/errors.ts';
+import { Sanitizer, RESTORE_TERMINAL } from '../term/sanitize.ts';
+
+/** Parse a prefix spec: "C-]" / "^]" / "ctrl-a" -> its control byte. `~` is refused (ssh's escape). */
+export function parsePrefix(spec: string): number {
+	const m = /^(?:C-|\^|ctrl-)(.)$/i.exec(spec);
+	if (!m) throw new UserError(`--prefix must look like C-] or ^a, not ${JSON.stringify(spec)}`);
+	const ch = m[1].toUpperCase().charCodeAt(0);
+	if (ch < 0x40 || ch > 0x5f) throw new UserError(`--prefix ${spec}: no such control key`);
+	return ch - 0x40;
+}
+
+export function prefixName(byte: number): string {
+	return `Ctrl-${String.fromCharCode(byte + 0x40)}`;
+}
+
+const HELP = (p: string) =>
+	`\r\n[obsdtui: ${p} then: q detach, t take over, b send BREAK, ? help, ${p} send ${p}]\r\n`;
+
+export default command({
+	command: 'console <name>',
+	describe: 'Attach this terminal to a VM console (raw, like cu); Ctrl-] q detaches',
+	builder: (y) =>
+		y
+			.positional('name', { type: 'string' })
+			.option('spy', { type: 'boolean', describe: 'read-only: your keys never reach the guest' })
+			.option('takeover', { type: 'boolean', describe: 'take the console from its current writer' })
+			.option('prefix', { type: 'string', default: process.env.OBSDTUI_PREFIX ?? 'C-]', describe: 'command prefix key' })
+			.conflicts('spy', 'takeover'),
+	handler: async (args) => {
+		const name = checkVmName(args.name);
+		const prefix = parsePrefix(String(args.prefix));
+		const pname = prefixName(prefix);
+		const client = await connectDaemon();
+		const mode = args.spy ? 'spy' : args.takeover ? 'takeover' : 'rw';
+		const session = await client.attach(name, { mode });
+		await runConsole(session, prefix, pname, () => client.close());
+	},
+});
+
+function runConsole(session: ConsoleSession, prefix: number, pname: string, close: () => void): Promise<void> {
+	const out = process.stdout;
+	const stdin = process.stdin;
+	const sanitizer = new Sanitizer();
+	const note = (text: string) => out.write(`\r\n[obsdtui: ${text}]\r\n`);
+	let armed = false;
+	let confirmBreak = false;
+
+	return new Promise((resolve) => {
+		const finish = (why?: string) => {
+			if (stdin.isTTY) stdin.setRawMode(false);
+			stdin.pause();
+			out.write(RESTORE_TERMINAL);
+			if (why) note(why);
+			out.write('\r\n');
+			close();
+			resolve();
+		};
+		session.on('snapshot', (ansi: Buffer) => {
+			// Paint the current screen (and some scrollback) before the live stream.
+			out.write('\x1b[H\x1b[2J');
+			out.write(sanitizer.filter(ansi));
+		});
+		session.on('data', (bytes: Buffer) => out.write(sanitizer.filter(bytes)));
+		session.on('event', (ev: Record<string, unknown>) => {
+			if (ev.event === 'audit') note(String(ev.text));
+			else if (ev.event === 'notice') note(String(ev.message));
+			else if (ev.event === 'mode') note(ev.writer ? 'you now hold the console (read-write)' : `read-only now: ${ev.by ?? 'another viewer'} took over`);
+			else if (ev.event === 'state') note(`VM ${ev.state}`);
+		});
+		session.on('end', (why: string) => finish(why));
+
+		const mode = session.mode === 'spy' ? 'spy (read-only)' : session.writer ? 'read-write' : 'read-only (another viewer is writing)';
+		note(`attached to ${session.name}, ${mode}; ${pname} ? for help`);
+		if (stdin.isTTY) stdin.setRawMode(true);
+		stdin.resume();
+		stdin.on('data', (keys: Buffer) => {
+			let pass: number[] = [];
+			const flush = () => {
+				if (pass.length) session.write(Buffer.from(pass));
+				pass = [];
+			};
+			for (const b of keys) {
+				if (confirmBreak) {
+					confirmBreak = false;
+					if (b === 0x79 || b === 0x59) {
+						session.sendBreak().then(() => note('BREAK sent'), (e: Error) => note(e.message));
+					} else note('BREAK cancelled');
+					continue;
+				}
+				if (!armed) {
+					if (b === prefix) armed = true;
+					else pass.push(b);
+					continue;
+				}
+				armed = false;
+				const c = String.fromCharCode(b).toLowerCase();
+				if (b === prefix) pass.push(b);
+				else if (c === 'q' || c === 'd' || c === '.') {
+					flush();
+					void session.detach().finally(() => finish('detached'));
+					return;
+				} else if (c === 't') session.takeover().catch((e: Error) => note(e.message));
+				else if (c === 'b') {
+					confirmBreak = true;
+					note('send BREAK? On OpenBSD it can drop the guest into ddb. y/N');
+				} else out.write(HELP(pname));
+			}
+			flush();
+		});
+		stdin.on('end', () => {
+			// Keys from a pipe ran out: keep watching unless stdin was a terminal.
+			if (stdin.isTTY) finish('stdin closed');
+		});
+	});
+}

@@ -1,0 +1,157 @@
+// obsdtui log NAME: the console log of a boot, read straight from the files the helper
+// writes (no daemon needed, so it works while the daemon is down). To a terminal the
+// bytes go through the Sanitizer; to a pipe they go out exactly as the guest sent them.
+import { existsSync, statSync } from 'node:fs';
+import { command } from './command.ts';
+import { UserError } from '../common/errors.ts';
+import { checkVmName, vmDir } from '../common/paths.ts';
+import { bootLogPath, bootIndexPath, listBoots, readIndex, readLogRange, type IndexRecord } from '../helper/logfiles.ts';
+import { Sanitizer } from '../term/sanitize.ts';
+import { toAsciicast } from '../term/asciicast.ts';
+import { readSpecCols } from './vmfiles.ts';
+
+export function pickBoot(dir: string, boot: unknown): number {
+	const boots = listBoots(dir);
+	if (!boots.length) throw new UserError(`no console logs in ${dir}`);
+	if (boot === undefined || boot === 'last') return boots[boots.length - 1];
+	const n = Number(boot);
+	if (!Number.isInteger(n) || !boots.includes(n)) throw new UserError(`no boot ${boot}; this VM has boots ${boots.join(', ')}`);
+	return n;
+}
+
+/** Timestamp of each log offset: the latest `t` record at or before it. */
+function timeAt(records: IndexRecord[], offset: number): number | undefined {
+	let t: number | undefined;
+	for (const r of records) {
+		if (r.kind !== 't') continue;
+		if (r.offset > offset) break;
+		t = r.ms;
+	}
+	return t;
+}
+
+function fmtTime(ms: number | undefined, base: number | undefined, absolute: boolean): string {
+	if (ms === undefined) return absolute ? '[                        ] ' : '[          ] ';
+	if (absolute) return `[${new Date(ms).toISOString()}] `;
+	return `[${(((ms - (base ?? ms)) / 1000).toFixed(3)).padStart(10)}] `;
+}
+
+/**
+ * Decorate log bytes [start, start+bytes.length) with per-line timestamps and/or audit
+ * lines at their offsets. `atLineStart` carries line state between calls (follow mode).
+ */
+export class Annotator {
+	private atLineStart = true;
+	private auditIdx = 0;
+	constructor(
+		private records: IndexRecord[],
+		private opts: { timestamps: boolean; absolute: boolean; audit: boolean },
+	) {}
+
+	private base(): number | undefined {
+		return this.records.find((r) => r.kind === 't')?.ms;
+	}
+
+	private audits(upTo: number, out: Buffer[]): void {
+		if (!this.opts.audit) return;
+		const list = this.records.filter((r) => r.kind === 'a' || r.kind === 'e');
+		while (this.auditIdx < list.length && list[this.auditIdx].offset <= upTo) {
+			const r = list[this.auditIdx++];
+			const what = r.kind === 'a' ? r.text : r.kind === 'e' ? `event ${JSON.stringify(r.json)}` : '';
+			out.push(Buffer.from(`${this.atLineStart ? '' : '\n'}[obsdtui ${new Date(r.ms).toISOString()}] ${what}\n`));
+			this.atLineStart = true;
+		}
+	}
+
+	feed(bytes: Buffer, start: number, records?: IndexRecord[]): Buffer {
+		if (records) this.records = records;
+		if (!this.opts.timestamps && !this.opts.audit) return bytes;
+		const out: Buffer[] = [];
+		let from = 0;
+		for (let i = 0; i <= bytes.length; i++) {
+			if (this.atLineStart && i < bytes.length) {
+				this.audits(start + i, out);
+				if (this.opts.timestamps) out.push(Buffer.from(fmtTime(timeAt(this.records, start + i), this.base(), this.opts.absolute)));
+				this.atLineStart = false;
+			}
+			if (i === bytes.length) break;
+			if (bytes[i] === 0x0a) {
+				out.push(bytes.subarray(from, i + 1));
+				from = i + 1;
+				this.atLineStart = true;
+			}
+		}
+		out.push(bytes.subarray(from));
+		return Buffer.concat(out);
+	}
+
+	finish(end: number): Buffer {
+		const out: Buffer[] = [];
+		this.audits(end, out);
+		return Buffer.concat(out);
+	}
+}
+
+function helperGone(dir: string, boot: number): boolean {
+	const idx = bootIndexPath(dir, boot);
+	const exited = existsSync(idx) && readIndex(idx).some((r) => r.kind === 'e' && r.json.event === 'exited');
+	return exited || !existsSync(`${dir}/helper.sock`);
+}
+
+export default command({
+	command: 'log <name>',
+	describe: 'Print the console log of a boot (read from disk; works without the daemon)',
+	builder: (y) =>
+		y
+			.positional('name', { type: 'string' })
+			.option('follow', { alias: 'f', type: 'boolean', describe: 'keep printing new output until the VM stops' })
+			.option('boot', { type: 'string', describe: 'boot number (see: ls), or last' })
+			.option('timestamps', { alias: 't', type: 'boolean', describe: 'prefix lines with seconds since the boot started' })
+			.option('absolute', { type: 'boolean', describe: 'with -t: wall-clock times (UTC)' })
+			.option('audit', { type: 'boolean', describe: 'interleave audit lines (attach, detach, take-over, send) and helper events' })
+			.option('format', { choices: ['raw', 'asciicast'] as const, default: 'raw' as const }),
+	handler: async (args) => {
+		const name = checkVmName(args.name);
+		const dir = vmDir(name);
+		if (!existsSync(dir)) throw new UserError(`no VM named '${name}' (see 'obsdtui ls')`);
+		const boot = pickBoot(dir, args.boot);
+		const logPath = bootLogPath(dir, boot);
+		const idxPath = bootIndexPath(dir, boot);
+		const records = () => (existsSync(idxPath) ? readIndex(idxPath) : []);
+		if (args.format === 'asciicast') {
+			const data = readLogRange(logPath, 0, statSync(logPath).size);
+			const { cols, rows } = readSpecCols(dir);
+			const times = records().filter((r) => r.kind === 't').map((r) => ({ offset: r.offset, ms: r.ms }));
+			process.stdout.write(toAsciicast(data, times, cols, rows));
+			return;
+		}
+		const sanitizer = process.stdout.isTTY ? new Sanitizer() : undefined;
+		const annotator = new Annotator(records(), { timestamps: !!args.timestamps, absolute: !!args.absolute, audit: !!args.audit });
+		const emit = (b: Buffer) => {
+			if (b.length) process.stdout.write(sanitizer ? sanitizer.filter(b) : b);
+		};
+		let pos = 0;
+		const pump = (withRecords: boolean) => {
+			const size = existsSync(logPath) ? statSync(logPath).size : 0;
+			for (; pos < size; ) {
+				const end = Math.min(size, pos + 1024 * 1024);
+				emit(annotator.feed(readLogRange(logPath, pos, end), pos, withRecords ? records() : undefined));
+				pos = end;
+			}
+		};
+		pump(false);
+		if (args.follow) {
+			await new Promise<void>((resolve) => {
+				const timer = setInterval(() => {
+					pump(true);
+					if (helperGone(dir, boot)) {
+						pump(true);
+						clearInterval(timer);
+						resolve();
+					}
+				}, 200);
+			});
+		}
+		emit(annotator.finish(pos));
+	},
+});

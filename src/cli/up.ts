@@ -1,0 +1,75 @@
+// obsdtui up NAME: start a VM from a spec file and/or flags.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { command, printJson } from './command.ts';
+import { connectDaemon } from '../client/client.ts';
+import { UserError } from '../common/errors.ts';
+import { checkVmName } from '../common/paths.ts';
+import { parseGpuSize, parseNetFlag, parseSpec } from '../common/spec.ts';
+
+function readSpecFile(path: string): Record<string, unknown> {
+	let text: string;
+	try {
+		text = readFileSync(path, 'utf8');
+	} catch (err) {
+		throw new UserError(`cannot read VM spec ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+	}
+	try {
+		const v = JSON.parse(text);
+		if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+		return v;
+	} catch (err) {
+		throw new UserError(`VM spec ${path} is not valid JSON: ${(err as Error).message}`);
+	}
+}
+
+const abs = (p: unknown) => (typeof p === 'string' ? resolve(p) : undefined);
+
+export default command({
+	command: 'up <name>',
+	describe: 'Start a VM (from --spec FILE and/or flags)',
+	builder: (y) =>
+		y
+			.positional('name', { type: 'string', describe: 'VM name' })
+			.option('spec', { alias: 'f', type: 'string', describe: 'VM spec file (JSON); flags override it' })
+			.option('kernel', { type: 'string', describe: 'kernel image (-kernel)' })
+			.option('initrd', { type: 'string', describe: 'initial ramdisk' })
+			.option('append', { type: 'string', describe: 'kernel command line' })
+			.option('disk', { type: 'string', array: true, describe: 'disk image (raw or .qcow2), repeatable' })
+			.option('efi', { type: 'string', describe: 'boot UEFI firmware (optional path; default: the distribution\'s)' })
+			.option('cpus', { type: 'number' })
+			.option('mem', { type: 'number', describe: 'memory in MB' })
+			.option('accel', { choices: ['auto', 'tcg', 'kvm', 'hvf'] as const })
+			.option('cpu', { type: 'string', describe: 'QEMU -cpu model' })
+			.option('net', { type: 'string', describe: 'user|observe|none[,mtu=N][,mac=M]' })
+			.option('gpu', { type: 'string', describe: 'add virtio-gpu with this resolution, e.g. 1280x800' })
+			.option('cols', { type: 'number', describe: 'guest terminal columns (default 80)' })
+			.option('rows', { type: 'number', describe: 'guest terminal rows (default 24)' })
+			.option('exec', { type: 'string', describe: 'use a command\'s stdio as the console (sh -c)' })
+			.option('serial', { type: 'string', describe: 'watch a serial device, e.g. /dev/ttyUSB0' })
+			.option('speed', { type: 'number', describe: 'serial speed (default 115200)' })
+			.option('json', { type: 'boolean', describe: 'print the VM as JSON' }),
+	handler: async (args) => {
+		const name = checkVmName(args.name);
+		const raw: Record<string, unknown> = args.spec ? readSpecFile(String(args.spec)) : {};
+		for (const key of ['kernel', 'initrd'] as const) if (args[key] !== undefined) raw[key] = abs(args[key]);
+		for (const key of ['append', 'cpus', 'mem', 'accel', 'cpu', 'cols', 'rows'] as const) if (args[key] !== undefined) raw[key] = args[key];
+		if (Array.isArray(args.disk)) raw.disks = args.disk.map((d) => resolve(String(d)));
+		if (args.efi !== undefined) raw.efi = args.efi === '' ? true : resolve(String(args.efi));
+		if (args.net !== undefined) raw.net = parseNetFlag(String(args.net), name);
+		if (args.gpu !== undefined) raw.gpu = parseGpuSize(String(args.gpu));
+		if (args.exec !== undefined) raw.command = String(args.exec);
+		if (args.serial !== undefined) raw.serial = { device: String(args.serial), ...(args.speed ? { speed: args.speed } : {}) };
+		if (raw.name !== undefined && raw.name !== name) throw new UserError(`the spec names the VM '${raw.name}', not '${name}'`);
+		// Validate here too, so a bad spec fails before any daemon is started.
+		const spec = parseSpec({ ...raw, name }, name, args.spec ? String(args.spec) : 'VM spec');
+		const client = await connectDaemon();
+		try {
+			const { vm } = await client.request<{ vm: Record<string, unknown> }>('up', { name, spec });
+			if (args.json) printJson(vm);
+			else process.stdout.write(`${name}: ${vm.state} (${spec.backend}, boot ${vm.boot}), log ${vm.log}\n`);
+		} finally {
+			client.close();
+		}
+	},
+});

@@ -1,0 +1,231 @@
+// The client side of the daemon protocol (docs/client-protocol.md), used by every CLI
+// command and the TUI. `connectDaemon()` starts the daemon when none is running: any
+// command may be the first one after a reboot or after the daemon was killed, and the
+// new daemon re-adopts the VMs that kept running.
+import { EventEmitter } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { userInfo, hostname } from 'node:os';
+import { encodeData, encodeJson, FrameDecoder, KIND_DATA, parseJsonPayload } from '../common/frame.ts';
+import { UserError } from '../common/errors.ts';
+import { daemonSocketPath, ensurePrivateDir, runtimeDir } from '../common/paths.ts';
+import type { VmInfo } from '../daemon/vm.ts';
+
+export type { VmInfo };
+type Msg = Record<string, unknown>;
+
+export interface ConnectOptions {
+	/** Start the daemon if it is not running (default true). */
+	autostart?: boolean;
+	/** How this client is named in audit lines and viewer lists. */
+	who?: string;
+}
+
+function defaultWho(): string {
+	let user = 'user';
+	try {
+		user = userInfo().username;
+	} catch {
+		// no passwd entry (containers)
+	}
+	const tty = process.stdin.isTTY ? 'tty' : 'script';
+	return `${user}@${hostname()} (${tty}, pid ${process.pid})`;
+}
+
+function tryConnect(path: string): Promise<Socket> {
+	return new Promise((resolve, reject) => {
+		const s = connect(path);
+		s.once('connect', () => {
+			s.removeAllListeners('error');
+			resolve(s);
+		});
+		s.once('error', reject);
+	});
+}
+
+/** Start `obsdtui daemon run` detached from this process and its terminal. */
+function startDaemon(): void {
+	ensurePrivateDir(runtimeDir());
+	const log = openSync(join(runtimeDir(), 'daemon.log'), 'a', 0o600);
+	const entry = process.argv[1];
+	const child = spawn(process.execPath, [...process.execArgv, entry, 'daemon', 'run'], {
+		detached: true,
+		stdio: ['ignore', log, log],
+		env: process.env,
+	});
+	child.unref();
+	closeSync(log);
+}
+
+export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonClient> {
+	const path = daemonSocketPath();
+	let socket: Socket | undefined;
+	try {
+		socket = await tryConnect(path);
+	} catch (err) {
+		const code = (err as NodeJS.ErrnoException).code;
+		if (opts.autostart === false || (code !== 'ENOENT' && code !== 'ECONNREFUSED')) {
+			throw new UserError(`cannot reach the obsdtui daemon at ${path}: ${(err as Error).message}`);
+		}
+		startDaemon();
+		const deadline = Date.now() + 15000;
+		while (!socket) {
+			await new Promise((r) => setTimeout(r, 50));
+			try {
+				socket = await tryConnect(path);
+			} catch {
+				if (Date.now() > deadline) {
+					throw new UserError(`the obsdtui daemon did not start; see ${join(runtimeDir(), 'daemon.log')}`);
+				}
+			}
+		}
+	}
+	const client = new DaemonClient(socket);
+	await client.request('hello', { who: opts.who ?? defaultWho() });
+	return client;
+}
+
+export class DaemonClient extends EventEmitter {
+	private socket: Socket;
+	private nextId = 1;
+	private pending = new Map<number, { resolve: (m: Msg) => void; reject: (e: Error) => void }>();
+	private session?: ConsoleSession;
+	private expectSnapshot = false;
+	closed = false;
+
+	constructor(socket: Socket) {
+		super();
+		this.socket = socket;
+		const decoder = new FrameDecoder();
+		socket.on('data', (chunk: Buffer) => {
+			let frames;
+			try {
+				frames = decoder.push(chunk);
+			} catch (err) {
+				this.fail(new UserError(`protocol error from the daemon: ${(err as Error).message}`));
+				return;
+			}
+			for (const f of frames) {
+				if (f.kind === KIND_DATA) this.onData(f.payload);
+				else this.onMessage(parseJsonPayload(f.payload));
+			}
+		});
+		socket.on('error', () => {});
+		socket.on('close', () => this.fail(new UserError('the obsdtui daemon closed the connection')));
+	}
+
+	private fail(err: Error): void {
+		if (this.closed) return;
+		this.closed = true;
+		for (const p of this.pending.values()) p.reject(err);
+		this.pending.clear();
+		this.session?.emit('end', err.message);
+		this.emit('close');
+	}
+
+	private onMessage(msg: Msg): void {
+		if (typeof msg.id === 'number') {
+			const p = this.pending.get(msg.id);
+			if (!p) return;
+			this.pending.delete(msg.id);
+			if (msg.ok) p.resolve(msg);
+			else p.reject(new UserError(String(msg.error ?? 'request failed')));
+			return;
+		}
+		if (msg.event === 'vms') this.emit('vms', msg.vms as VmInfo[]);
+		else if (msg.event === 'snapshot') {
+			this.expectSnapshot = true;
+			if (this.session) this.session.snapshotInfo = { cols: Number(msg.cols), rows: Number(msg.rows) };
+		} else if (msg.event === 'error') this.fail(new UserError(String(msg.error)));
+		else this.session?.onEvent(msg);
+	}
+
+	private onData(bytes: Buffer): void {
+		if (this.expectSnapshot) {
+			this.expectSnapshot = false;
+			this.session?.emit('snapshot', bytes, this.session.snapshotInfo);
+		} else this.session?.emit('data', bytes);
+	}
+
+	/** Send a request; resolves with the reply, rejects with a UserError carrying the daemon's message. */
+	request<T extends Msg = Msg>(op: string, args: Msg = {}): Promise<T> {
+		if (this.closed) return Promise.reject(new UserError('not connected to the obsdtui daemon'));
+		const id = this.nextId++;
+		return new Promise<T>((resolve, reject) => {
+			this.pending.set(id, { resolve: resolve as (m: Msg) => void, reject });
+			this.socket.write(encodeJson({ ...args, id, op }));
+		});
+	}
+
+	async ls(): Promise<VmInfo[]> {
+		return (await this.request<{ vms: VmInfo[] }>('ls')).vms;
+	}
+
+	/**
+	 * Attach this connection to a console. Events on the returned session: 'snapshot'
+	 * (ansi: Buffer, {cols, rows}) to paint into a fresh terminal of that size, 'data'
+	 * (raw guest bytes), 'event' (attach/detach/take-over/mode/state/notice/audit), 'end'.
+	 */
+	async attach(name: string, opts: { mode?: 'rw' | 'spy' | 'takeover' } = {}): Promise<ConsoleSession> {
+		const session = new ConsoleSession(this, name);
+		this.session = session;
+		const reply = await this.request<{ vm: VmInfo; writer: boolean; mode: 'rw' | 'spy' }>('attach', { name, mode: opts.mode ?? 'rw' });
+		session.vm = reply.vm;
+		session.writer = reply.writer;
+		session.mode = reply.mode;
+		return session;
+	}
+
+	/** @internal */
+	sendKeys(bytes: Buffer): void {
+		if (!this.closed) this.socket.write(encodeData(bytes));
+	}
+
+	close(): void {
+		this.closed = true;
+		this.socket.end();
+		this.socket.destroy();
+	}
+}
+
+export class ConsoleSession extends EventEmitter {
+	readonly name: string;
+	private client: DaemonClient;
+	vm?: VmInfo;
+	mode: 'rw' | 'spy' = 'rw';
+	/** Whether our keys reach the guest (we hold the console's write seat). */
+	writer = false;
+	snapshotInfo = { cols: 80, rows: 24 };
+
+	constructor(client: DaemonClient, name: string) {
+		super();
+		this.client = client;
+		this.name = name;
+	}
+
+	/** @internal */
+	onEvent(msg: Msg): void {
+		if (msg.event === 'mode') this.writer = msg.writer === true;
+		if (msg.event === 'state' && (msg.state === 'exited' || msg.state === 'lost')) this.emit('exited', msg);
+		this.emit('event', msg);
+	}
+
+	write(bytes: Buffer | string): void {
+		this.client.sendKeys(typeof bytes === 'string' ? Buffer.from(bytes) : bytes);
+	}
+
+	async takeover(): Promise<void> {
+		await this.client.request('takeover');
+		this.writer = true;
+	}
+
+	sendBreak(): Promise<Msg> {
+		return this.client.request('break');
+	}
+
+	async detach(): Promise<void> {
+		await this.client.request('detach').catch(() => undefined);
+	}
+}

@@ -1,0 +1,107 @@
+// The VM registry: every VM directory under the state dir, adopted on daemon start.
+// A VM whose helper still answers is running; one whose helper is gone shows how its
+// last boot ended. Starting a VM writes its spec, picks the next boot number and spawns
+// a detached helper, which then outlives us.
+import { EventEmitter } from 'node:events';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../common/errors.ts';
+import { makePrivateDir, vmDir, vmsDir } from '../common/paths.ts';
+import { parseSpec, type VmSpec } from '../common/spec.ts';
+import { nextBoot } from '../helper/logfiles.ts';
+import { spawnHelper } from '../helper/spawn.ts';
+import { execArgv } from '../helper/exec.ts';
+import { serialArgv } from '../helper/serial.ts';
+import { qemuArgv } from '../helper/qemu.ts';
+import { Vm } from './vm.ts';
+
+async function helperArgv(spec: VmSpec, dir: string): Promise<string[]> {
+	switch (spec.backend) {
+		case 'exec':
+			return execArgv(spec);
+		case 'serial':
+			return serialArgv(spec);
+		case 'qemu':
+			return qemuArgv(spec, dir);
+		case 'apple':
+			throw new UserError('the apple backend needs macOS and the Swift helper (native/apple), which this build does not have');
+	}
+}
+
+export class Registry extends EventEmitter {
+	readonly vms = new Map<string, Vm>();
+
+	/** Adopt every VM found on disk. Never throws for one broken VM directory. */
+	async load(): Promise<void> {
+		makePrivateDir(vmsDir());
+		for (const name of readdirSync(vmsDir())) {
+			const dir = join(vmsDir(), name);
+			const specPath = join(dir, 'spec.json');
+			if (!existsSync(specPath)) continue;
+			let spec: VmSpec;
+			try {
+				spec = parseSpec(JSON.parse(readFileSync(specPath, 'utf8')), name, specPath);
+			} catch {
+				continue;
+			}
+			const vm = this.track(new Vm(dir, spec, 0));
+			if (existsSync(join(dir, 'helper.sock'))) {
+				try {
+					await vm.adopt(1500);
+					continue;
+				} catch {
+					// Stale socket: the helper died (host reboot, SIGKILL); fall through.
+				}
+			}
+			vm.loadFinished();
+		}
+	}
+
+	private track(vm: Vm): Vm {
+		const old = this.vms.get(vm.name);
+		if (old && old !== vm) old.dispose();
+		this.vms.set(vm.name, vm);
+		vm.on('changed', () => this.emit('changed'));
+		return vm;
+	}
+
+	get(name: string): Vm {
+		const vm = this.vms.get(name);
+		if (!vm) throw new UserError(`no VM named '${name}' (see 'obsdtui ls')`);
+		return vm;
+	}
+
+	async up(spec: VmSpec): Promise<Vm> {
+		const existing = this.vms.get(spec.name);
+		if (existing && (existing.state === 'running' || existing.state === 'starting' || existing.state === 'stopping')) {
+			throw new UserError(`${spec.name} is already ${existing.state}`);
+		}
+		const dir = vmDir(spec.name);
+		makePrivateDir(dir);
+		const argv = await helperArgv(spec, dir);
+		writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n', { mode: 0o600 });
+		const boot = nextBoot(dir);
+		await spawnHelper({ vmDir: dir, boot, argv });
+		const vm = this.track(new Vm(dir, spec, boot));
+		await vm.adopt(5000);
+		this.emit('changed');
+		return vm;
+	}
+
+	/** Forget a stopped VM's registry entry (its files stay). */
+	remove(name: string): void {
+		const vm = this.get(name);
+		if (vm.state === 'running' || vm.state === 'stopping') throw new UserError(`${name} is ${vm.state}: 'obsdtui down ${name}' first`);
+		vm.dispose();
+		this.vms.delete(name);
+		this.emit('changed');
+	}
+
+	tick(now: number): void {
+		for (const vm of this.vms.values()) vm.tick(now);
+	}
+
+	dispose(): void {
+		for (const vm of this.vms.values()) vm.dispose();
+	}
+}

@@ -1,0 +1,288 @@
+// The daemon's listening socket and the client protocol (docs/client-protocol.md).
+//
+// Each connection sends requests `{"id", "op", ...}` and gets `{"id", "ok": true, ...}`
+// or `{"id", "ok": false, "error"}`. A connection may attach to one console at a time;
+// it then receives console bytes as data frames and may send keys as data frames.
+// A misbehaving client (garbage, unknown ops, huge frames) gets an error and, for
+// framing errors, is disconnected; the daemon and everyone else carry on.
+import { createServer, type Server, type Socket } from 'node:net';
+import { chmodSync, existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { encodeJson, FrameDecoder, FrameError, KIND_DATA, parseJsonPayload } from '../common/frame.ts';
+import { UserError, errorMessage } from '../common/errors.ts';
+import { daemonSocketPath, ensurePrivateDir, runtimeDir } from '../common/paths.ts';
+import { parseSpec } from '../common/spec.ts';
+import { Registry } from './registry.ts';
+import type { Viewer } from './viewer.ts';
+import type { Vm } from './vm.ts';
+import { extraOps } from './ops.ts';
+
+export const PROTOCOL_VERSION = 1;
+
+type Msg = Record<string, unknown>;
+
+export interface Session {
+	socket: Socket;
+	who: string;
+	vm?: Vm;
+	viewer?: Viewer;
+	subscribed: boolean;
+	deniedNotice: boolean;
+}
+
+export type OpHandler = (ctx: { daemon: Daemon; session: Session; msg: Msg }) => Promise<Msg | void> | Msg | void;
+
+function str(msg: Msg, key: string): string {
+	const v = msg[key];
+	if (typeof v !== 'string' || !v) throw new UserError(`'${key}' must be a non-empty string`);
+	return v;
+}
+
+export class Daemon {
+	readonly registry = new Registry();
+	readonly sessions = new Set<Session>();
+	private server?: Server;
+	private ticker?: NodeJS.Timeout;
+	private vmsTimer?: NodeJS.Timeout;
+	readonly startedMs = Date.now();
+	private ops: Record<string, OpHandler>;
+
+	constructor() {
+		this.ops = { ...this.coreOps(), ...extraOps };
+		this.registry.on('changed', () => this.vmsChanged());
+	}
+
+	async start(): Promise<void> {
+		ensurePrivateDir(runtimeDir());
+		const path = daemonSocketPath();
+		if (existsSync(path)) {
+			if (await isAlive(path)) throw new UserError(`a daemon is already running on ${path}`);
+			unlinkSync(path);
+		}
+		await this.registry.load();
+		this.server = createServer((s) => this.accept(s));
+		await new Promise<void>((resolve, reject) => {
+			this.server!.once('error', reject);
+			this.server!.listen(path, () => resolve());
+		});
+		chmodSync(path, 0o600);
+		writeFileSync(join(runtimeDir(), 'daemon.pid'), `${process.pid}\n`, { mode: 0o600 });
+		this.ticker = setInterval(() => this.registry.tick(Date.now()), 1000);
+	}
+
+	async stop(): Promise<void> {
+		clearInterval(this.ticker);
+		for (const s of this.sessions) s.socket.destroy();
+		this.registry.dispose();
+		await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+		for (const f of [daemonSocketPath(), join(runtimeDir(), 'daemon.pid')]) {
+			try {
+				unlinkSync(f);
+			} catch {
+				// already gone
+			}
+		}
+	}
+
+	private accept(socket: Socket): void {
+		const session: Session = { socket, who: 'client', subscribed: false, deniedNotice: false };
+		this.sessions.add(session);
+		const decoder = new FrameDecoder();
+		socket.on('data', (chunk: Buffer) => {
+			let frames;
+			try {
+				frames = decoder.push(chunk);
+			} catch (err) {
+				const message = err instanceof FrameError ? err.message : 'protocol error';
+				socket.end(encodeJson({ event: 'error', error: `protocol error: ${message}; closing` }));
+				socket.destroy();
+				return;
+			}
+			for (const f of frames) {
+				if (f.kind === KIND_DATA) this.keys(session, f.payload);
+				else this.request(session, f.payload);
+			}
+		});
+		socket.on('error', () => {});
+		socket.on('close', () => this.closeSession(session));
+	}
+
+	private closeSession(session: Session): void {
+		this.sessions.delete(session);
+		if (session.vm && session.viewer) session.vm.detach(session.viewer);
+		session.vm = undefined;
+		session.viewer = undefined;
+	}
+
+	private keys(session: Session, bytes: Buffer): void {
+		const { vm, viewer } = session;
+		if (!vm || !viewer) return;
+		try {
+			if (!vm.input(viewer, bytes) && !session.deniedNotice) {
+				session.deniedNotice = true;
+				viewer.event({ event: 'notice', message: viewer.mode === 'spy' ? 'spy mode: your keys do not reach the guest' : 'read-only: another viewer holds the console (take over to type)' });
+			}
+		} catch (err) {
+			viewer.event({ event: 'notice', message: errorMessage(err) });
+		}
+	}
+
+	private request(session: Session, payload: Buffer): void {
+		let msg: Msg;
+		try {
+			msg = parseJsonPayload(payload);
+		} catch (err) {
+			session.socket.write(encodeJson({ ok: false, error: errorMessage(err) }));
+			return;
+		}
+		const id = msg.id;
+		const reply = (body: Msg) => {
+			if (!session.socket.destroyed) session.socket.write(encodeJson({ id, ...body }));
+		};
+		const op = typeof msg.op === 'string' ? this.ops[msg.op] : undefined;
+		if (!op) {
+			reply({ ok: false, error: `unknown op ${JSON.stringify(msg.op)}` });
+			return;
+		}
+		Promise.resolve()
+			.then(() => op({ daemon: this, session, msg }))
+			.then((result) => reply({ ok: true, ...(result ?? {}) }))
+			.catch((err: unknown) => {
+				if (!(err instanceof UserError) && process.env.OBSDTUI_DEBUG) console.error(err);
+				reply({ ok: false, error: errorMessage(err) });
+			});
+	}
+
+	/** Tell subscribed clients about VM changes, at most four times a second. */
+	private vmsChanged(): void {
+		if (this.vmsTimer) return;
+		this.vmsTimer = setTimeout(() => {
+			this.vmsTimer = undefined;
+			const vms = this.list();
+			for (const s of this.sessions) if (s.subscribed && !s.socket.destroyed) s.socket.write(encodeJson({ event: 'vms', vms }));
+		}, 250);
+	}
+
+	list() {
+		return [...this.registry.vms.values()].map((vm) => vm.info()).sort((a, b) => a.name.localeCompare(b.name));
+	}
+
+	private coreOps(): Record<string, OpHandler> {
+		return {
+			hello: ({ session, msg }) => {
+				if (typeof msg.who === 'string' && msg.who) session.who = msg.who.slice(0, 80);
+				return { protocol: PROTOCOL_VERSION, pid: process.pid };
+			},
+			status: ({ daemon }) => ({
+				pid: process.pid,
+				uptime_ms: Date.now() - daemon.startedMs,
+				vms: daemon.registry.vms.size,
+				clients: daemon.sessions.size,
+				socket: daemonSocketPath(),
+				protocol: PROTOCOL_VERSION,
+				node: process.version,
+			}),
+			stop: ({ daemon }) => {
+				// Answer first, then go: VMs keep running under their helpers.
+				setTimeout(() => void daemon.stop().then(() => process.exit(0)), 50);
+				return {};
+			},
+			ls: ({ daemon }) => ({ vms: daemon.list() }),
+			subscribe: ({ session, daemon }) => {
+				session.subscribed = true;
+				return { vms: daemon.list() };
+			},
+			up: async ({ daemon, msg }) => {
+				const spec = parseSpec(msg.spec, typeof msg.name === 'string' ? msg.name : undefined);
+				const vm = await daemon.registry.up(spec);
+				return { vm: vm.info() };
+			},
+			down: async ({ daemon, session, msg }) => {
+				const vm = daemon.registry.get(str(msg, 'name'));
+				const timeout = typeof msg.timeout_ms === 'number' ? msg.timeout_ms : 20000;
+				await vm.down(session.who, msg.force === true, timeout);
+				return { vm: vm.info() };
+			},
+			rm: ({ daemon, msg }) => {
+				daemon.registry.remove(str(msg, 'name'));
+				return {};
+			},
+			info: ({ daemon, msg }) => ({ vm: daemon.registry.get(str(msg, 'name')).info() }),
+			attach: ({ daemon, session, msg }) => {
+				const vm = daemon.registry.get(str(msg, 'name'));
+				const mode = msg.mode ?? 'rw';
+				if (mode !== 'rw' && mode !== 'spy' && mode !== 'takeover') throw new UserError(`mode must be rw, spy or takeover`);
+				if (session.vm && session.viewer) session.vm.detach(session.viewer);
+				session.vm = vm;
+				session.deniedNotice = false;
+				session.viewer = vm.attach(session.socket, session.who, mode);
+				return { vm: vm.info(), writer: session.viewer.writer, mode: session.viewer.mode };
+			},
+			detach: ({ session }) => {
+				if (session.vm && session.viewer) session.vm.detach(session.viewer);
+				session.vm = undefined;
+				session.viewer = undefined;
+				return {};
+			},
+			takeover: ({ session }) => {
+				if (!session.vm || !session.viewer) throw new UserError('not attached to a console');
+				session.vm.takeover(session.viewer);
+				return { writer: true };
+			},
+			send: ({ daemon, session, msg }) => {
+				const vm = daemon.registry.get(str(msg, 'name'));
+				const data = typeof msg.data === 'string' ? Buffer.from(msg.data, 'base64') : Buffer.from(str(msg, 'text'), 'utf8');
+				vm.send(data, session.who);
+				return { bytes: data.length };
+			},
+			break: ({ daemon, session, msg }) => {
+				const vm = session.vm && !msg.name ? session.vm : daemon.registry.get(str(msg, 'name'));
+				if (session.viewer && session.vm === vm && !session.viewer.writer) throw new UserError('only the viewer holding the console can send BREAK');
+				vm.sendBreak(session.who);
+				return {};
+			},
+			wait: async ({ daemon, msg }) => {
+				const vm = daemon.registry.get(str(msg, 'name'));
+				let re: RegExp;
+				try {
+					re = new RegExp(str(msg, 'pattern'), typeof msg.flags === 'string' ? msg.flags.replace(/[gy]/g, '') : '');
+				} catch (err) {
+					throw new UserError(`bad pattern: ${errorMessage(err)}`);
+				}
+				const timeout = typeof msg.timeout_ms === 'number' && msg.timeout_ms > 0 ? msg.timeout_ms : 300000;
+				return { matched: await vm.wait(re, msg.new === true, timeout) };
+			},
+			screen_text: async ({ daemon, msg }) => {
+				const vm = daemon.registry.get(str(msg, 'name'));
+				await vm.screen.flush();
+				return { lines: vm.screen.lines(), cols: vm.spec.cols, rows: vm.spec.rows };
+			},
+		};
+	}
+}
+
+function isAlive(path: string): Promise<boolean> {
+	return new Promise((resolve) => {
+		const s = connect(path);
+		s.once('connect', () => {
+			s.destroy();
+			resolve(true);
+		});
+		s.once('error', () => resolve(false));
+	});
+}
+
+/** `obsdtui daemon run`: serve until stopped. */
+export async function runDaemon(): Promise<void> {
+	const daemon = new Daemon();
+	await daemon.start();
+	const shutdown = () => void daemon.stop().then(() => process.exit(0));
+	process.on('SIGTERM', shutdown);
+	process.on('SIGINT', shutdown);
+	process.on('SIGHUP', () => {});
+	// The daemon must survive any single bad request; log and keep serving.
+	process.on('uncaughtException', (err) => {
+		process.stderr.write(`obsdtui daemon: ${err.stack ?? err}\n`);
+	});
+}

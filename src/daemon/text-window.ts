@@ -1,0 +1,33 @@
+// A sliding window of recent console text with escape sequences removed, for
+// `obsdtui wait --for REGEX`. `$` in a pattern means "the end of what has been printed
+// so far", so `'# $'` matches a shell prompt that is waiting for input.
+const WINDOW = 64 * 1024;
+// CSI, OSC (BEL or ST terminated), other two-byte escapes; good enough for matching text.
+const ESCAPES = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
+
+export class TextWindow {
+	private text = '';
+	/** How many characters have been dropped off the front since the start. */
+	private dropped = 0;
+
+	push(bytes: Uint8Array): void {
+		const chunk = Buffer.from(bytes).toString('utf8').replace(ESCAPES, '').replace(/\r\n?/g, '\n').replace(/\0/g, '');
+		this.text += chunk;
+		if (this.text.length > WINDOW * 2) {
+			const cut = this.text.length - WINDOW;
+			this.text = this.text.slice(cut);
+			this.dropped += cut;
+		}
+	}
+
+	/** A position to search from later: "only output that arrives after now". */
+	mark(): number {
+		return this.dropped + this.text.length;
+	}
+
+	/** Match `re` against the window, or against what arrived after `since` (a mark). */
+	match(re: RegExp, since = 0): RegExpExecArray | null {
+		const from = Math.max(0, since - this.dropped);
+		return re.exec(from ? this.text.slice(from) : this.text);
+	}
+}

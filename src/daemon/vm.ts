@@ -1,0 +1,420 @@
+// One VM as the daemon sees it: the connection to its helper, the authoritative screen,
+// the live guest parser, the viewers and who holds the write seat.
+//
+// The daemon never owns the VM. It can lose the helper connection (daemon restart) and
+// adopt it again; whatever it missed is read back from the log, because the helper
+// wrote it there first and every output frame says where in the log it starts.
+import { EventEmitter } from 'node:events';
+import { existsSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import type { VmSpec } from '../common/spec.ts';
+import { UserError } from '../common/errors.ts';
+import { HelperConnection, type HelperHello } from '../helper/connection.ts';
+import { bootLogPath, bootIndexPath, listBoots, readIndex, readLogRange } from '../helper/logfiles.ts';
+import { GuestParser } from '../guest/index.ts';
+import { Qmp } from '../devices/qmp.ts';
+import { qmpSocketPath } from '../helper/qemu.ts';
+import { ConsoleScreen } from './screen.ts';
+import { TextWindow } from './text-window.ts';
+import { Viewer, type ViewerMode } from './viewer.ts';
+
+export type VmState = 'starting' | 'running' | 'stopping' | 'exited' | 'lost';
+
+export interface VmInfo {
+	name: string;
+	backend: string;
+	state: VmState;
+	boot: number;
+	helper_pid?: number;
+	child_pid?: number;
+	stage?: string;
+	prompt?: string | null;
+	alerts: string[];
+	crash?: string;
+	viewers: number;
+	writer?: string;
+	log: string;
+	cols: number;
+	rows: number;
+	started_ms?: number;
+	exit?: { status: number | null; signal: string | null };
+}
+
+/** How much of the log tail rebuilds a screen (on adoption, or after input was dropped). */
+const SCREEN_TAIL = 256 * 1024;
+const CHUNK = 1024 * 1024;
+
+interface Waiter {
+	re: RegExp;
+	since: number;
+	resolve: (text: string) => void;
+	reject: (err: Error) => void;
+}
+
+export class Vm extends EventEmitter {
+	readonly name: string;
+	readonly dir: string;
+	readonly spec: VmSpec;
+	boot: number;
+	state: VmState = 'starting';
+	helper?: HelperConnection;
+	hello?: HelperHello;
+	exit?: { status: number | null; signal: string | null };
+	qmp?: Qmp;
+	screen: ConsoleScreen;
+	parser = new GuestParser();
+	text = new TextWindow();
+	/** Log offset up to which the screen, parser and viewers have seen the console. */
+	consumed = 0;
+	viewers = new Set<Viewer>();
+	private waiters = new Set<Waiter>();
+	private exitWaiters: (() => void)[] = [];
+
+	constructor(dir: string, spec: VmSpec, boot: number) {
+		super();
+		this.name = spec.name;
+		this.dir = dir;
+		this.spec = spec;
+		this.boot = boot;
+		this.screen = new ConsoleScreen(spec.cols, spec.rows);
+	}
+
+	get logPath(): string {
+		return bootLogPath(this.dir, this.boot);
+	}
+
+	info(): VmInfo {
+		const live = this.parser.state();
+		const writer = [...this.viewers].find((v) => v.writer);
+		return {
+			name: this.name,
+			backend: this.spec.backend,
+			state: this.state,
+			boot: this.boot,
+			helper_pid: this.hello?.helper_pid,
+			child_pid: this.hello?.child_pid ?? undefined,
+			stage: live.stage ?? undefined,
+			prompt: live.prompt,
+			alerts: live.alerts,
+			crash: live.crashTitle,
+			viewers: this.viewers.size,
+			writer: writer?.who,
+			log: this.logPath,
+			cols: this.spec.cols,
+			rows: this.spec.rows,
+			started_ms: this.hello?.started_ms,
+			exit: this.exit,
+		};
+	}
+
+	/** Connect to a running helper (a fresh start, or adopting after a daemon restart). */
+	async adopt(timeoutMs = 2000): Promise<void> {
+		const helper = await HelperConnection.connect(this.dir, timeoutMs);
+		this.helper = helper;
+		this.hello = helper.hello;
+		this.boot = helper.hello.boot;
+		this.state = helper.hello.running ? 'running' : 'exited';
+		this.catchUp(this.hello!.log_size);
+		helper.on('output', (offset: number, bytes: Buffer) => this.onOutput(offset, bytes));
+		helper.on('event', (ev: Record<string, unknown>) => this.onHelperEvent(ev));
+		helper.on('close', () => this.onHelperClose());
+		if (this.spec.backend === 'qemu') this.connectQmp();
+		this.changed();
+	}
+
+	/** A VM whose helper is gone: show its last boot as it ended. */
+	loadFinished(): void {
+		const boots = listBoots(this.dir);
+		if (boots.length) this.boot = boots[boots.length - 1];
+		this.state = 'exited';
+		const idx = bootIndexPath(this.dir, this.boot);
+		if (existsSync(idx)) {
+			for (const r of readIndex(idx)) {
+				if (r.kind === 'e' && r.json.event === 'exited') {
+					this.exit = { status: (r.json.status as number | null) ?? null, signal: (r.json.signal as string | null) ?? null };
+				}
+			}
+		}
+		if (!this.exit) this.state = 'lost';
+		if (existsSync(this.logPath)) this.catchUp(statSync(this.logPath).size);
+	}
+
+	private connectQmp(): void {
+		const path = qmpSocketPath(this.dir);
+		Qmp.connect(path, { timeoutMs: 3000 })
+			.then((qmp) => {
+				this.qmp = qmp;
+				qmp.on('close', () => {
+					if (this.qmp === qmp) this.qmp = undefined;
+				});
+				this.emit('qmp', qmp);
+			})
+			.catch(() => {
+				// QEMU may not be listening yet right after start; try again while it runs.
+				if (this.state === 'running' || this.state === 'starting') setTimeout(() => this.connectQmp(), 500).unref();
+			});
+	}
+
+	/** Feed the log from `consumed` up to `end` (catching up after a gap or on adoption). */
+	private catchUp(end: number): void {
+		if (end <= this.consumed || !existsSync(this.logPath)) return;
+		const fd = openSync(this.logPath, 'r');
+		try {
+			// The parser needs the whole boot; the screen only the tail.
+			const screenFrom = Math.max(this.consumed, end - SCREEN_TAIL);
+			for (let pos = this.consumed; pos < end; ) {
+				const n = Math.min(CHUNK, end - pos);
+				const buf = Buffer.allocUnsafe(n);
+				const got = readSync(fd, buf, 0, n, pos);
+				if (got <= 0) break;
+				const chunk = buf.subarray(0, got);
+				this.parser.push(chunk, Date.now());
+				this.text.push(chunk);
+				if (pos + got > screenFrom) this.screen.write(chunk.subarray(Math.max(0, screenFrom - pos)));
+				pos += got;
+				this.consumed = pos;
+			}
+		} finally {
+			closeSync(fd);
+		}
+		for (const v of this.viewers) this.sendSnapshot(v);
+	}
+
+	private onOutput(offset: number, bytes: Buffer): void {
+		if (offset > this.consumed) this.catchUp(offset);
+		if (offset + bytes.length <= this.consumed) return;
+		if (offset < this.consumed) bytes = bytes.subarray(this.consumed - offset);
+		this.consumed += bytes.length;
+		this.process(bytes);
+	}
+
+	private process(bytes: Buffer): void {
+		const before = this.parser.state();
+		this.parser.push(bytes, Date.now());
+		this.screen.write(bytes);
+		if (this.screen.stale && this.screen.idle) this.rebuildScreen();
+		this.text.push(bytes);
+		for (const v of this.viewers) v.data(bytes);
+		this.checkWaiters();
+		const after = this.parser.state();
+		if (after.stage !== before.stage || after.prompt !== before.prompt || after.alerts.length !== before.alerts.length) this.changed();
+	}
+
+	private rebuildScreen(): void {
+		const end = this.consumed;
+		const start = Math.max(0, end - SCREEN_TAIL);
+		this.screen.rebuild(readLogRange(this.logPath, start, end));
+	}
+
+	/** Periodic work: hang detection, a screen that fell behind. */
+	tick(now: number): void {
+		if (this.screen.stale && this.screen.idle) this.rebuildScreen();
+		if (this.state !== 'running') return;
+		if (this.parser.tick(now).length) this.changed();
+	}
+
+	private onHelperEvent(ev: Record<string, unknown>): void {
+		if (ev.event === 'exited') {
+			this.exit = { status: (ev.status as number | null) ?? null, signal: (ev.signal as string | null) ?? null };
+			this.state = 'exited';
+			this.broadcast({ event: 'state', state: 'exited', exit: this.exit });
+			for (const w of this.exitWaiters.splice(0)) w();
+			this.failWaiters();
+			this.changed();
+		} else if (ev.event === 'error' || ev.event === 'break_unsupported') {
+			this.broadcast({ event: 'notice', message: ev.event === 'error' ? String(ev.message) : 'BREAK is not supported by this console source' });
+		}
+		this.emit('helper-event', ev);
+	}
+
+	private onHelperClose(): void {
+		this.helper = undefined;
+		void this.qmp?.close();
+		if (this.state !== 'exited') {
+			// The helper died without telling us how the VM ended.
+			this.state = existsSync(join(this.dir, 'helper.sock')) ? 'lost' : 'exited';
+			this.broadcast({ event: 'state', state: this.state });
+			for (const w of this.exitWaiters.splice(0)) w();
+		}
+		this.failWaiters();
+		this.changed();
+	}
+
+	private changed(): void {
+		this.emit('changed');
+	}
+
+	// --- viewers -------------------------------------------------------------------
+
+	private broadcast(msg: object): void {
+		for (const v of this.viewers) v.event(msg);
+	}
+
+	/** Audit: told to viewers and written to the log's index (outside the raw bytes). */
+	audit(text: string): void {
+		this.helper?.audit(text);
+		this.broadcast({ event: 'audit', text, ms: Date.now() });
+	}
+
+	private sendSnapshot(v: Viewer): void {
+		void this.screen.flush().then(() => v.snapshot({ cols: this.spec.cols, rows: this.spec.rows }, this.screen.snapshot()));
+	}
+
+	attach(socket: Socket, who: string, mode: 'rw' | 'spy' | 'takeover'): Viewer {
+		const vmode: ViewerMode = mode === 'spy' ? 'spy' : 'rw';
+		const v = new Viewer(socket, who, vmode, () => this.sendSnapshot(v));
+		const current = this.writer();
+		if (mode === 'takeover' && current) this.demote(current, who);
+		if (vmode === 'rw' && (!current || mode === 'takeover')) v.writer = true;
+		this.viewers.add(v);
+		this.sendSnapshot(v);
+		this.audit(`${who} attached ${mode === 'takeover' ? 'with take-over' : vmode}${v.writer ? ' (writer)' : vmode === 'rw' ? ' (read-only: another viewer is writing)' : ''}`);
+		this.broadcast({ event: 'viewers', viewers: this.viewers.size, writer: this.writer()?.who ?? null });
+		this.changed();
+		return v;
+	}
+
+	writer(): Viewer | undefined {
+		for (const v of this.viewers) if (v.writer) return v;
+		return undefined;
+	}
+
+	private demote(v: Viewer, by: string): void {
+		v.writer = false;
+		v.event({ event: 'mode', writer: false, by });
+	}
+
+	/** Take the write seat. Spies never write: they must re-attach in rw or take-over mode. */
+	takeover(v: Viewer): void {
+		if (v.mode === 'spy') throw new UserError('a spy cannot take over: attach again without --spy');
+		const current = this.writer();
+		if (current === v) return;
+		if (current) this.demote(current, v.who);
+		v.writer = true;
+		v.event({ event: 'mode', writer: true });
+		this.audit(`${v.who} took over${current ? ` from ${current.who}` : ''}`);
+		this.broadcast({ event: 'viewers', viewers: this.viewers.size, writer: v.who });
+		this.changed();
+	}
+
+	detach(v: Viewer): void {
+		if (!this.viewers.delete(v)) return;
+		this.audit(`${v.who} detached`);
+		if (v.writer) {
+			// The seat passes to the longest-attached rw viewer, never to a spy.
+			const next = [...this.viewers].find((x) => x.mode === 'rw');
+			if (next) {
+				next.writer = true;
+				next.event({ event: 'mode', writer: true });
+			}
+		}
+		this.broadcast({ event: 'viewers', viewers: this.viewers.size, writer: this.writer()?.who ?? null });
+		this.changed();
+	}
+
+	/** Keys from a viewer: only the writer's reach the guest. */
+	input(v: Viewer, bytes: Buffer): boolean {
+		if (!v.writer) return false;
+		this.requireRunning().input(bytes);
+		return true;
+	}
+
+	/** `obsdtui send`: a scripted write, audited (it bypasses the write seat on purpose). */
+	send(bytes: Buffer, who: string): void {
+		this.requireRunning().input(bytes);
+		this.audit(`${who} sent ${bytes.length} byte${bytes.length === 1 ? '' : 's'}`);
+	}
+
+	sendBreak(who: string): void {
+		this.requireRunning().sendBreak();
+		this.audit(`${who} sent BREAK`);
+	}
+
+	private requireRunning(): HelperConnection {
+		if (!this.helper || this.state !== 'running') throw new UserError(`${this.name} is not running (${this.state})`);
+		return this.helper;
+	}
+
+	// --- scripting -----------------------------------------------------------------
+
+	/** Resolves with the matched text; rejects on timeout or when the VM stops first. */
+	wait(re: RegExp, onlyNew: boolean, timeoutMs: number): Promise<string> {
+		const since = onlyNew ? this.text.mark() : 0;
+		const m = this.text.match(re, since);
+		if (m) return Promise.resolve(m[0]);
+		if (!this.helper || this.state === 'exited') return Promise.reject(new UserError(`${this.name} is not running and its output has no /${re.source}/`));
+		return new Promise((resolve, reject) => {
+			const done = () => {
+				clearTimeout(timer);
+				this.waiters.delete(w);
+			};
+			const w: Waiter = {
+				re,
+				since,
+				resolve: (text) => {
+					done();
+					resolve(text);
+				},
+				reject: (err) => {
+					done();
+					reject(err);
+				},
+			};
+			const timer = setTimeout(() => {
+				this.waiters.delete(w);
+				reject(new UserError(`${this.name}: timed out after ${timeoutMs / 1000} s waiting for /${re.source}/`));
+			}, timeoutMs);
+			this.waiters.add(w);
+		});
+	}
+
+	private failWaiters(): void {
+		for (const w of this.waiters) w.reject(new UserError(`${this.name} stopped before /${w.re.source}/ appeared`));
+	}
+
+	private checkWaiters(): void {
+		for (const w of this.waiters) {
+			const m = this.text.match(w.re, w.since);
+			if (m) w.resolve(m[0]);
+		}
+	}
+
+	waitExit(timeoutMs: number): Promise<boolean> {
+		if (this.state === 'exited' || this.state === 'lost' || !this.helper) return Promise.resolve(true);
+		return new Promise((resolve) => {
+			const t = setTimeout(() => resolve(false), timeoutMs);
+			this.exitWaiters.push(() => {
+				clearTimeout(t);
+				resolve(true);
+			});
+		});
+	}
+
+	/**
+	 * Stop the VM: ask the guest to power down (ACPI/GPIO button via QMP), then SIGTERM,
+	 * then SIGKILL, each after a timeout. `force` starts at SIGTERM.
+	 */
+	async down(who: string, force: boolean, timeoutMs: number): Promise<void> {
+		if (!this.helper || this.state === 'exited' || this.state === 'lost') return;
+		this.state = 'stopping';
+		this.audit(`${who} requested ${force ? 'forced ' : ''}shutdown`);
+		this.changed();
+		if (!force && this.qmp && !this.qmp.isClosed) {
+			await this.qmp.execute('system_powerdown').catch(() => undefined);
+			if (await this.waitExit(timeoutMs)) return;
+		}
+		this.helper?.kill('TERM');
+		if (await this.waitExit(force ? 5000 : Math.max(5000, timeoutMs))) return;
+		this.helper?.kill('KILL');
+		await this.waitExit(5000);
+	}
+
+	dispose(): void {
+		for (const v of this.viewers) v.socket.destroy();
+		this.viewers.clear();
+		this.helper?.close();
+		void this.qmp?.close();
+		this.screen.dispose();
+	}
+}

@@ -1,0 +1,149 @@
+// The daemon, the real native helper and the real CLI, with exec sources (a command's
+// stdio as the console). QEMU guests are covered in test/e2e/.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { Sandbox, until, sleep } from '../helpers/cli.ts';
+import { encodeFrame, encodeJson, FrameDecoder, parseJsonPayload } from '../../src/common/frame.ts';
+
+const box = new Sandbox('otd');
+after(() => box.cleanup());
+
+function vmInfo(ls: string, name: string): Record<string, unknown> | undefined {
+	const vms = (JSON.parse(ls) as { vms: Record<string, unknown>[] }).vms;
+	return vms.find((v) => v.name === name);
+}
+
+test('up, ls --json, send, wait, log, down with an exec console', async () => {
+	// A tiny "guest": a shell loop that answers each line it reads.
+	await box.ok(['up', 'e1', '--exec', 'echo booted; while read l; do echo "got:$l"; done']);
+	const info = vmInfo(await box.ok(['ls', '--json']), 'e1');
+	assert.equal(info?.state, 'running');
+	assert.equal(info?.backend, 'exec');
+	assert.equal((await box.ok(['wait', 'e1', '--for', 'booted', '--timeout', '20'])).trim(), 'booted');
+	await box.ok(['send', 'e1', 'hello world']);
+	assert.match(await box.ok(['wait', 'e1', '--for', 'got:hello world', '--timeout', '20']), /got:hello world/);
+	const log = await box.ok(['log', 'e1']);
+	assert.match(log, /booted\r?\n/);
+	assert.match(log, /got:hello world/);
+	const down = await box.ok(['down', 'e1', '--timeout', '5']);
+	assert.match(down, /e1: stopped/);
+	assert.equal(vmInfo(await box.ok(['ls', '--json']), 'e1')?.state, 'exited');
+});
+
+test('wait times out with one line and exit 1; unknown VM and bad pattern are one-line errors', async () => {
+	await box.ok(['up', 'e2', '--exec', 'echo quiet; sleep 30']);
+	const r = await box.run(['wait', 'e2', '--for', 'never-printed', '--timeout', '1']);
+	assert.equal(r.code, 1);
+	assert.match(r.stderr, /^obsdtui: e2: timed out after 1 s waiting for \/never-printed\/\n$/);
+	const u = await box.run(['wait', 'nosuch', '--for', 'x']);
+	assert.equal(u.code, 1);
+	assert.match(u.stderr, /^obsdtui: no VM named 'nosuch'/);
+	assert.equal(u.stderr.split('\n').length, 2);
+	const b = await box.run(['wait', 'e2', '--for', '(']);
+	assert.notEqual(b.code, 0);
+	assert.match(b.stderr, /^obsdtui: bad --for pattern/);
+	await box.ok(['down', 'e2', '--force']);
+});
+
+test('malformed VM specs: one clear line, non-zero exit, daemon unaffected', async () => {
+	const bad = join(box.dir, 'bad.json');
+	writeFileSync(bad, '{"kernel": "/k", "cpus": "two"}');
+	let r = await box.run(['up', 'b1', '--spec', bad]);
+	assert.equal(r.code, 1);
+	assert.equal(r.stderr, `obsdtui: ${bad}: 'cpus' must be a whole number from 1 to 64, not "two"\n`);
+	writeFileSync(bad, '{"kernel": ');
+	r = await box.run(['up', 'b1', '--spec', bad]);
+	assert.equal(r.code, 1);
+	assert.match(r.stderr, /^obsdtui: VM spec .* is not valid JSON/);
+	assert.doesNotMatch(r.stderr, /\n.+/);
+	r = await box.run(['up', 'b1', '--kernel', '/nonexistent/Image']);
+	assert.equal(r.code, 1);
+	assert.match(r.stderr, /^obsdtui: .*\/nonexistent\/Image/);
+	assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/);
+	await box.ok(['daemon', 'status']);
+});
+
+function rawRequest(socketPath: string, frames: Buffer[]): Promise<{ replies: Record<string, unknown>[]; closed: boolean }> {
+	return new Promise((resolve) => {
+		const s = connect(socketPath);
+		const dec = new FrameDecoder();
+		const replies: Record<string, unknown>[] = [];
+		let closed = false;
+		s.on('data', (d) => {
+			for (const f of dec.push(d)) replies.push(parseJsonPayload(f.payload));
+		});
+		s.on('close', () => {
+			closed = true;
+		});
+		s.on('error', () => {});
+		s.on('connect', () => {
+			for (const f of frames) s.write(f);
+		});
+		setTimeout(() => {
+			s.destroy();
+			resolve({ replies, closed });
+		}, 1000);
+	});
+}
+
+test('malformed client messages get errors; the daemon survives them', async () => {
+	await box.ok(['daemon', 'status']);
+	const sock = join(box.dir, 'run', 'daemon.sock');
+	// Bad JSON and an unknown op: error replies, connection stays open.
+	let r = await rawRequest(sock, [encodeFrame(0x4a, '{nope'), encodeJson({ id: 7, op: 'frobnicate' }), encodeJson({ id: 8, op: 'attach' })]);
+	assert.deepEqual(r.replies[0], { ok: false, error: 'malformed JSON in frame' });
+	assert.deepEqual(r.replies[1], { id: 7, ok: false, error: 'unknown op "frobnicate"' });
+	assert.deepEqual(r.replies[2], { id: 8, ok: false, error: "'name' must be a non-empty string" });
+	assert.equal(r.closed, false);
+	// Garbage framing: an error event, then the daemon hangs up on that client only.
+	r = await rawRequest(sock, [Buffer.from('GET / HTTP/1.1\r\n\r\n')]);
+	assert.equal(r.replies.length, 1);
+	assert.match(String(r.replies[0].error), /^protocol error: /);
+	assert.equal(r.closed, true);
+	// A frame claiming to be huge.
+	const huge = Buffer.alloc(5);
+	huge.writeUInt32BE(0xfffffff0, 0);
+	huge[4] = 0x4a;
+	r = await rawRequest(sock, [huge]);
+	assert.match(String(r.replies[0].error), /exceeds/);
+	assert.match(await box.ok(['daemon', 'status']), /daemon: running/);
+});
+
+test('daemon killed with SIGKILL mid-output: the log keeps every line once and a new daemon re-adopts the VM', async () => {
+	const N = 3000;
+	// Prints N numbered lines over ~3 s, then stays up so the new daemon finds it running.
+	await box.ok(['up', 'k1', '--exec', `i=1; while [ $i -le ${N} ]; do printf 'line %06d\\n' $i; i=$((i+1)); [ $((i % 100)) -eq 0 ] && sleep 0.1; done; echo ALLDONE; sleep 600`]);
+	await box.ok(['wait', 'k1', '--for', 'line 000200', '--timeout', '30']);
+	const pid = box.daemonPid();
+	assert.ok(pid);
+	process.kill(pid!, 'SIGKILL');
+	// The guest keeps printing with no daemon at all.
+	const logPath = join(box.vmDir('k1'), 'boot.001.log');
+	await until(() => readFileSync(logPath, 'utf8').includes('ALLDONE'), 'the guest to finish printing without a daemon');
+	// Any command starts a new daemon, which adopts the still-running VM.
+	const info = vmInfo(await box.ok(['ls', '--json']), 'k1');
+	assert.notEqual(box.daemonPid(), pid);
+	assert.equal(info?.state, 'running');
+	assert.match(await box.ok(['wait', 'k1', '--for', 'ALLDONE', '--timeout', '10']), /ALLDONE/);
+	const lines = readFileSync(logPath, 'utf8').split(/\r?\n/).filter((l) => l.startsWith('line '));
+	assert.equal(lines.length, N);
+	for (let i = 0; i < N; i++) assert.equal(lines[i], `line ${String(i + 1).padStart(6, '0')}`);
+	// The log command (no daemon involved) agrees with the file.
+	assert.equal((await box.ok(['log', 'k1'])).split(/\r?\n/).filter((l) => l.startsWith('line ')).length, N);
+	await box.ok(['down', 'k1', '--timeout', '2']);
+});
+
+test('daemon stop leaves VMs running; the next command re-adopts them', async () => {
+	await box.ok(['up', 's1', '--exec', 'echo up; sleep 600']);
+	await box.ok(['wait', 's1', '--for', 'up']);
+	await box.ok(['daemon', 'stop']);
+	await until(() => !existsSync(join(box.dir, 'run', 'daemon.sock')), 'the daemon socket to go');
+	const helperPid = Number(readFileSync(join(box.vmDir('s1'), 'helper.pid'), 'utf8'));
+	assert.doesNotThrow(() => process.kill(helperPid, 0), 'the helper outlives the daemon');
+	assert.equal(vmInfo(await box.ok(['ls', '--json']), 's1')?.state, 'running');
+	await box.ok(['down', 's1', '--force']);
+	await sleep(100);
+});
