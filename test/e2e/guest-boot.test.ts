@@ -1,0 +1,158 @@
+// A real QEMU, started from the argv src/helper/qemu.ts builds: first bare (does QEMU accept
+// every option we generate?), then the arm64 test guest through the real helper, checked the
+// way a user would: what the console shows, and what QMP says the virtio-net device agreed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseSpec } from '../../src/common/spec.ts';
+import { Qmp } from '../../src/devices/qmp.ts';
+import { HelperConnection } from '../../src/helper/connection.ts';
+import { bootLogPath } from '../../src/helper/logfiles.ts';
+import { consoleSocketPath, findQemu, qemuArgv, qmpSocketPath } from '../../src/helper/qemu.ts';
+import { spawnHelper } from '../../src/helper/spawn.ts';
+import { guestUnavailableReason, testGuest, waitForFile } from '../helpers/guest.ts';
+
+const HANG_GUARD_MS = 240_000;
+
+function scratch(t: { after: (fn: () => void) => void }): string {
+	const dir = mkdtempSync(join(tmpdir(), 'obsdtui-e2e-'));
+	t.after(() => rmSync(dir, { recursive: true, force: true }));
+	return dir;
+}
+
+async function connectWhenListening(path: string): Promise<Socket> {
+	const deadline = Date.now() + 30_000;
+	for (;;) {
+		try {
+			return await new Promise<Socket>((resolve, reject) => {
+				const s = createConnection(path);
+				s.once('connect', () => resolve(s));
+				s.once('error', reject);
+			});
+		} catch (e) {
+			if (Date.now() > deadline) throw e;
+			await new Promise((r) => setTimeout(r, 50));
+		}
+	}
+}
+
+function alive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+async function gone(pid: number): Promise<boolean> {
+	const deadline = Date.now() + 15_000;
+	while (alive(pid)) {
+		if (Date.now() > deadline) return false;
+		await new Promise((r) => setTimeout(r, 50));
+	}
+	return true;
+}
+
+function virtioFeatures(list: unknown): string[] {
+	return (list as string[]).map((f) => f.split(':')[0]);
+}
+
+test('QEMU accepts the generated argv: EFI, raw and qcow2 disks, observe network with MTU, GPU', { timeout: HANG_GUARD_MS }, async (t) => {
+	const qemu = findQemu();
+	if (!qemu) {
+		if (process.env.OBSDTUI_REQUIRE_QEMU === '1') assert.fail('OBSDTUI_REQUIRE_QEMU=1 but qemu-system-aarch64 is not installed');
+		t.skip('qemu-system-aarch64 is not installed');
+		return;
+	}
+	const dir = scratch(t);
+	const vmDir = join(dir, 'vm');
+	mkdirSync(vmDir, { mode: 0o700 });
+	const raw = join(dir, 'ro.img');
+	writeFileSync(raw, Buffer.alloc(1 << 20));
+	const disks: object[] = [{ path: raw, readonly: true }];
+	const qcow = join(dir, 'rw.qcow2');
+	// qemu-img comes with qemu-utils; without it the qcow2 case is not run.
+	if (spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', qcow, '16M']).status === 0) disks.push(qcow);
+	const spec = parseSpec({ name: 'argv', efi: true, disks, net: { mode: 'observe', mtu: 9000 }, gpu: '1024x768', mem: 256, cpus: 1 });
+	const argv = await qemuArgv(spec, vmDir);
+	assert.deepEqual(argv.slice(0, 4), ['qemu', '-s', consoleSocketPath(vmDir), '--']);
+	const child = spawn(argv[4], argv.slice(5), { stdio: ['ignore', 'ignore', 'pipe'] });
+	let stderr = '';
+	child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+	t.after(() => {
+		child.kill('SIGKILL');
+	});
+	// QEMU waits (wait=on) for the console's client before it runs the guest: be that client.
+	const consoleSock = await Promise.race([
+		connectWhenListening(consoleSocketPath(vmDir)),
+		exited.then((code) => assert.fail(`qemu exited with ${code}: ${stderr.trim()}`)),
+	]);
+	t.after(() => consoleSock.destroy());
+	consoleSock.on('data', () => {});
+	const qmp = await Qmp.connect(qmpSocketPath(vmDir), { timeoutMs: 30_000 });
+	t.after(() => qmp.close());
+	const status = await qmp.execute<{ running: boolean; status: string }>('query-status');
+	assert.equal(status.status, 'running');
+	assert.equal(await qmp.execute('qom-get', { path: '/machine/peripheral/net0', property: 'host_mtu' }), 9000);
+	assert.equal(await qmp.execute('qom-get', { path: '/machine/peripheral/gpu0', property: 'xres' }), 1024);
+	const blocks = await qmp.execute<{ device: string; inserted?: { ro: boolean; image: { format: string } } }[]>('query-block');
+	const seen = blocks.filter((b) => b.inserted).map((b) => [b.device, b.inserted!.ro, b.inserted!.image.format]);
+	assert.deepEqual(seen, disks.length === 2 ? [['disk0', true, 'raw'], ['disk1', false, 'qcow2']] : [['disk0', true, 'raw']]);
+	await qmp.execute('quit').catch(() => {});
+	assert.equal(await exited, 0, stderr);
+});
+
+test('the test guest boots through the helper: MTU 9000 offered and accepted, a working shell', { timeout: HANG_GUARD_MS }, async (t) => {
+	const guest = await testGuest();
+	if (!guest) {
+		t.skip(guestUnavailableReason());
+		return;
+	}
+	const dir = scratch(t);
+	const vmDir = join(dir, 'vms', 'g1');
+	mkdirSync(vmDir, { recursive: true, mode: 0o700 });
+	const spec = parseSpec({
+		name: 'g1',
+		kernel: guest.kernel,
+		initrd: guest.initrd,
+		append: `${guest.append} obsdtui.ip=10.0.2.15/24`,
+		// observe: the guest's wire ends in a socket on this host and goes nowhere else.
+		net: { mode: 'observe', mtu: 9000 },
+		mem: 512,
+	});
+	await spawnHelper({ vmDir, boot: 1, argv: await qemuArgv(spec, vmDir) });
+	const helperPid = Number(readFileSync(join(vmDir, 'helper.pid'), 'utf8'));
+	t.after(async () => {
+		if (alive(helperPid)) process.kill(helperPid, 'SIGTERM');
+		if (!(await gone(helperPid))) process.kill(helperPid, 'SIGKILL');
+	});
+	const log = bootLogPath(vmDir, 1);
+
+	const [, mtu] = await waitForFile(log, /OBSDTUI-GUEST: eth0 mtu (\d+)\r?\n/, HANG_GUARD_MS);
+	assert.equal(mtu, '9000');
+	await waitForFile(log, /OBSDTUI-GUEST: ready\r?\n[^]*\n# /, HANG_GUARD_MS);
+
+	const qmp = await Qmp.connect(qmpSocketPath(vmDir), { timeoutMs: 10_000 });
+	t.after(() => qmp.close());
+	const devices = await qmp.execute<{ name: string; path: string }[]>('x-query-virtio');
+	const net = devices.find((d) => d.path.includes('/net0/'));
+	assert.ok(net, `no net0 in ${JSON.stringify(devices)}`);
+	const st = await qmp.execute<Record<string, { 'dev-features': string[] }>>('x-query-virtio-status', { path: net.path });
+	assert.ok(virtioFeatures(st['host-features']['dev-features']).includes('VIRTIO_NET_F_MTU'), 'VIRTIO_NET_F_MTU not offered');
+	assert.ok(virtioFeatures(st['guest-features']['dev-features']).includes('VIRTIO_NET_F_MTU'), 'VIRTIO_NET_F_MTU not accepted');
+
+	// Keystrokes through the helper reach the shell, and its answer reaches the log.
+	const conn = await HelperConnection.connect(vmDir);
+	t.after(() => conn.close());
+	conn.on('output', () => {});
+	conn.input(Buffer.from('echo obsdtui-$((6*7))\r'));
+	await waitForFile(log, /\nobsdtui-42\r?\n/, 60_000);
+
+	await qmp.execute('quit').catch(() => {});
+});
