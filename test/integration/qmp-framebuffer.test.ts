@@ -1,0 +1,73 @@
+// The framebuffer and net monitors against a real, paused QEMU: with virtio-gpu the
+// screen is QEMU's placeholder (no scanout yet); without any display device there is
+// nothing to dump; the net monitor reads the offered MTU before any guest runs.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Qmp } from '../../src/devices/qmp.ts';
+import { FramebufferMonitor } from '../../src/devices/framebuffer.ts';
+import { screenReport } from '../../src/devices/screen.ts';
+import { NetMonitor, netReport } from '../../src/devices/net.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'obsdtui-fb-'));
+const procs: ChildProcess[] = [];
+after(() => {
+	for (const p of procs) p.kill();
+	rmSync(dir, { recursive: true, force: true });
+});
+
+async function qemu(name: string, devices: string[]): Promise<Qmp> {
+	const sock = join(dir, `${name}.sock`);
+	procs.push(spawn('qemu-system-aarch64', [
+		'-M', 'virt,acpi=off', '-cpu', 'cortex-a72', '-nodefaults', '-display', 'none', '-S',
+		'-qmp', `unix:${sock},server=on,wait=off`, ...devices,
+	], { stdio: ['ignore', 'ignore', 'inherit'] }));
+	for (let i = 0; i < 200 && !existsSync(sock); i++) await sleep(50);
+	return Qmp.connect(sock);
+}
+
+test('virtio-gpu before the guest: placeholder, no scanout, PNG of it', async () => {
+	const qmp = await qemu('gpu', ['-device', 'virtio-gpu-pci,id=gpu0']);
+	const mon = new FramebufferMonitor(qmp, { dumpDir: dir });
+	const r = await screenReport(mon, null, { png: true, thumb: { cols: 30, rows: 10 }, fresh: true });
+	assert.equal(r.host?.width, 640);
+	assert.equal(r.host?.height, 480);
+	assert.equal(r.host?.driverOk, false);
+	assert.equal(r.verdict.code, 'no-scanout');
+	assert.ok(r.png);
+	assert.deepEqual([...Buffer.from(r.png, 'base64').subarray(1, 4)], [0x50, 0x4e, 0x47]);
+	assert.equal(r.thumbnail?.[0].length, 27); // 4:3 in 20 pixel rows
+	// Nothing changed between two samples.
+	const again = await mon.sample();
+	assert.equal(again.changed, false);
+	assert.equal(again.samples, 2);
+	mon.stop();
+	await qmp.close();
+});
+
+test('no display device at all', async () => {
+	const qmp = await qemu('nogpu', []);
+	const mon = new FramebufferMonitor(qmp, { dumpDir: dir });
+	const r = await screenReport(mon, null, { fresh: true, png: true });
+	assert.deepEqual(r.verdict, { code: 'no-device', text: 'no display device' });
+	assert.equal(r.png, undefined);
+	mon.stop();
+	await qmp.close();
+});
+
+test('net monitor: host_mtu 65535 offered, the guest has not negotiated', async () => {
+	const qmp = await qemu('net', ['-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0,id=net0,host_mtu=65535,romfile=']);
+	const mon = new NetMonitor(qmp);
+	const host = await mon.poll();
+	assert.deepEqual(host, {
+		device: 'net0', hostMtu: 65535, offered: true, accepted: undefined, negotiated: false,
+		statuses: [], negotiations: 0, resets: 0, changes: [],
+	});
+	const r = netReport(host, null, null);
+	assert.equal(r.verdict.code, 'pending');
+	await qmp.close();
+});
