@@ -1,0 +1,82 @@
+// asciicast (https://docs.asciinema.org/manual/asciicast/v2/): the format people attach to
+// bug reports and play with asciinema. We read v2 (absolute times) and v3 (intervals) and
+// write v2 from a raw console log plus the helper's timestamp index.
+import { UserError } from '../common/errors.ts';
+
+export interface Asciicast {
+	cols: number;
+	rows: number;
+	/** Output events, `t` in seconds since the start, non-decreasing. */
+	events: { t: number; data: string }[];
+}
+
+export function isAsciicast(text: string): boolean {
+	const first = text.slice(0, text.indexOf('\n') >>> 0).trim();
+	if (!first.startsWith('{')) return false;
+	try {
+		const h = JSON.parse(first) as { version?: unknown };
+		return h.version === 2 || h.version === 3;
+	} catch {
+		return false;
+	}
+}
+
+export function parseAsciicast(text: string): Asciicast {
+	const lines = text.split('\n');
+	let header: { version?: number; width?: number; height?: number; term?: { cols?: number; rows?: number } };
+	try {
+		header = JSON.parse(lines[0]);
+	} catch {
+		throw new UserError('not an asciicast file: the first line is not a JSON header');
+	}
+	if (header.version !== 2 && header.version !== 3) throw new UserError(`unsupported asciicast version ${String(header.version)}`);
+	const cols = header.version === 3 ? header.term?.cols : header.width;
+	const rows = header.version === 3 ? header.term?.rows : header.height;
+	if (!isSize(cols) || !isSize(rows)) throw new UserError('asciicast header has no valid terminal size');
+	const events: Asciicast['events'] = [];
+	let t = 0;
+	for (let i = 1; i < lines.length; i++) {
+		const line = lines[i].trim();
+		if (line === '' || line.startsWith('#')) continue;
+		let ev: unknown;
+		try {
+			ev = JSON.parse(line);
+		} catch {
+			throw new UserError(`asciicast line ${i + 1}: not JSON`);
+		}
+		if (!Array.isArray(ev) || typeof ev[0] !== 'number' || typeof ev[1] !== 'string') {
+			throw new UserError(`asciicast line ${i + 1}: not an event`);
+		}
+		// v3 stores the interval since the previous event; v2 the time since the start.
+		t = header.version === 3 ? t + ev[0] : Math.max(t, ev[0]);
+		if (ev[1] === 'o' && typeof ev[2] === 'string') events.push({ t, data: ev[2] });
+	}
+	return { cols, rows, events };
+}
+
+function isSize(n: unknown): n is number {
+	return typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 1000;
+}
+
+/**
+ * An asciicast v2 recording of a console log. `index` holds the helper's `t OFFSET UNIXMS`
+ * records: the byte at OFFSET arrived at UNIXMS. Bytes before the first record get time 0.
+ */
+export function toAsciicast(bytes: Buffer, index: { offset: number; ms: number }[], cols: number, rows: number): string {
+	const marks = index.filter((m) => m.offset >= 0 && m.offset < bytes.length).sort((a, b) => a.offset - b.offset);
+	const start = marks.length ? marks[0].ms : 0;
+	const header: Record<string, unknown> = { version: 2, width: cols, height: rows };
+	if (marks.length) header.timestamp = Math.floor(start / 1000);
+	let out = JSON.stringify(header) + '\n';
+	// One decoder across events: a UTF-8 character split by a record boundary stays whole.
+	const decoder = new TextDecoder('utf-8');
+	let t = 0;
+	const cuts = [0, ...marks.map((m) => m.offset), bytes.length];
+	const times = [0, ...marks.map((m) => (m.ms - start) / 1000)];
+	for (let i = 0; i < cuts.length - 1; i++) {
+		t = Math.max(t, times[i]);
+		const data = decoder.decode(bytes.subarray(cuts[i], cuts[i + 1]), { stream: i < cuts.length - 2 });
+		if (data) out += JSON.stringify([Number(t.toFixed(6)), 'o', data]) + '\n';
+	}
+	return out;
+}

@@ -1,0 +1,434 @@
+// The TUI's state and its one render throttle. Input arrives as raw bytes from the
+// terminal: in console mode they go to the guest untouched except for the prefix; the
+// list, prompts and scrollback parse them into keys. Every change only marks the frame
+// dirty; frames go out at most every FRAME_MS, the first one at once (leading edge), so a
+// keystroke's echo is drawn immediately when the console was quiet.
+import { GuestScreen, type Match } from '../term/screen.ts';
+import type { ColorDepth } from '../term/colors.ts';
+import { errorMessage } from '../common/errors.ts';
+import type { AttachMode, ConsoleFeed, ConsoleSession, VmSummary } from './feed.ts';
+import { PrefixSplitter, parseKeys, prefixLabel, type Key } from './keys.ts';
+import { computeLayout, viewportOrigin } from './layout.ts';
+import type { View } from './Root.tsx';
+
+/** 20 frames per second at most. */
+export const FRAME_MS = 50;
+const MESSAGE_MS = 4000;
+
+export interface ControllerOptions {
+	feed: ConsoleFeed;
+	prefix: number;
+	depth: ColorDepth;
+	size: () => { width: number; height: number };
+	render: (view: View) => void;
+	quit: () => void;
+	/** Open straight on this console instead of the list. */
+	attach?: { name: string; mode: AttachMode };
+	/** `obsdtui attach`: detaching ends the program rather than showing the list. */
+	exitOnDetach?: boolean;
+}
+
+interface Scroll {
+	top: number;
+	query?: string;
+	match?: Match;
+}
+
+type Prompt = { kind: 'search'; text: string } | { kind: 'break' };
+
+export class Controller {
+	private opts: ControllerOptions;
+	private vms: VmSummary[] = [];
+	private selected = 0;
+	private session?: ConsoleSession;
+	private vmName?: string;
+	private screen?: GuestScreen;
+	private unwatch?: () => void;
+	private panels = true;
+	private help = false;
+	private scroll?: Scroll;
+	private prompt?: Prompt;
+	private message?: { text: string; until: number };
+	private splitter: PrefixSplitter;
+	private timer?: NodeJS.Timeout;
+	private lastFrame = 0;
+	private stopped = false;
+	/** Frames rendered so far (for tests and the benchmark). */
+	frames = 0;
+
+	constructor(opts: ControllerOptions) {
+		this.opts = opts;
+		this.splitter = new PrefixSplitter(opts.prefix);
+		this.vms = opts.feed.list();
+		opts.feed.on('vms', this.onVms);
+		if (opts.attach) this.attach(opts.attach.name, opts.attach.mode);
+		this.invalidate();
+	}
+
+	private onVms = (vms: VmSummary[]) => {
+		const current = this.vms[this.selected]?.name;
+		this.vms = vms;
+		const i = vms.findIndex((v) => v.name === current);
+		this.selected = i >= 0 ? i : Math.min(this.selected, Math.max(0, vms.length - 1));
+		this.invalidate();
+	};
+
+	get attachedTo(): string | undefined {
+		return this.vmName;
+	}
+
+	/** The guest screen model (tests compare it with what was drawn). */
+	get guestScreen(): GuestScreen | undefined {
+		return this.screen;
+	}
+
+	stop(): void {
+		this.stopped = true;
+		clearTimeout(this.timer);
+		this.opts.feed.off('vms', this.onVms);
+		this.dropSession();
+	}
+
+	/** Something changed: draw it within FRAME_MS, or now if the last frame is old enough. */
+	invalidate(): void {
+		if (this.stopped || this.timer) return;
+		const wait = Math.max(0, this.lastFrame + FRAME_MS - Date.now());
+		this.timer = setTimeout(() => {
+			this.timer = undefined;
+			this.frame();
+		}, wait);
+	}
+
+	resize(): void {
+		this.invalidate();
+	}
+
+	private frame(): void {
+		if (this.stopped) return;
+		this.lastFrame = Date.now();
+		this.frames++;
+		this.opts.render(this.view());
+		if (this.message) {
+			const left = this.message.until - Date.now();
+			if (left <= 0) this.message = undefined;
+			else setTimeout(() => this.invalidate(), left + 1).unref();
+		}
+	}
+
+	private say(text: string): void {
+		this.message = { text, until: Date.now() + MESSAGE_MS };
+		this.invalidate();
+	}
+
+	view(): View {
+		const { width, height } = this.opts.size();
+		const prefix = prefixLabel(this.opts.prefix);
+		const message = this.message && this.message.until > Date.now() ? this.message.text : undefined;
+		const prompt = this.promptText();
+		if (!this.session || !this.vmName) {
+			return { width, height, prefix, message, prompt, list: { vms: this.vms, selected: this.selected, help: this.help } };
+		}
+		const vm = this.vms.find((v) => v.name === this.vmName) ?? placeholderVm(this.vmName);
+		const screen = this.screen;
+		const layout = computeLayout(width, height, screen?.cols ?? vm.cols, screen?.rows ?? vm.rows, this.panels);
+		const lines: string[] = [];
+		let scroll: string | undefined;
+		if (screen) {
+			if (this.scroll) {
+				const s = this.scroll;
+				s.top = this.clampTop(s.top, layout.paneHeight);
+				for (let y = 0; y < layout.paneHeight; y++) {
+					const line = s.top + y;
+					const mark = s.match && s.match.line === line ? s.match : undefined;
+					lines.push(screen.renderLine(line, 0, layout.paneWidth, this.opts.depth, mark));
+				}
+				const below = screen.base + screen.rows - (s.top + layout.paneHeight);
+				scroll = `scrollback: ${below} lines below`;
+			} else {
+				const o = viewportOrigin(layout.paneWidth, layout.paneHeight, screen.cursor);
+				for (let y = 0; y < layout.paneHeight; y++) {
+					lines.push(screen.renderLine(screen.base + o.y + y, o.x, layout.paneWidth, this.opts.depth));
+				}
+			}
+		}
+		return {
+			width,
+			height,
+			prefix,
+			message,
+			prompt,
+			console: { vm, mode: this.session.mode, writer: this.session.writer, layout, lines, help: this.help, scroll },
+		};
+	}
+
+	private promptText(): string | undefined {
+		const p = this.prompt;
+		if (!p) return undefined;
+		if (p.kind === 'search') return ` search up: ${p.text}▏  (Enter search, Esc cancel)`;
+		return ` Send BREAK to ${this.vmName}? On OpenBSD it can drop the guest into ddb. y/N`;
+	}
+
+	// ---- input ----
+
+	input(chunk: Buffer): void {
+		if (this.stopped) return;
+		if (this.help) {
+			this.help = false;
+			this.invalidate();
+			return;
+		}
+		if (this.prompt) return this.promptInput(chunk);
+		if (!this.session) return this.listInput(parseKeys(chunk, this.opts.prefix));
+		if (this.scroll) return this.scrollInput(parseKeys(chunk, this.opts.prefix));
+		if (!this.typesToGuest()) return this.readOnlyInput(parseKeys(chunk, this.opts.prefix));
+		for (const part of this.splitter.split(chunk)) {
+			if ('guest' in part) this.session.write(Buffer.from(part.guest));
+			else this.command(part.command);
+			if (!this.session || this.stopped) return;
+		}
+	}
+
+	private typesToGuest(): boolean {
+		const mode = this.session?.mode;
+		return mode === 'rw' || mode === 'takeover';
+	}
+
+	private readOnlyInput(keys: Key[]): void {
+		for (const k of keys) {
+			if (k.name === 'char') this.command(k.char.charCodeAt(0));
+			else if (k.name === 'ctrl-c') this.opts.quit();
+			else if (k.name === 'enter' && this.vmName) this.say(`read-only: keys do not reach ${this.vmName}`);
+			if (this.stopped || this.prompt || this.help || this.scroll) return;
+		}
+	}
+
+	private command(byte: number): void {
+		const c = String.fromCharCode(byte);
+		if (byte === this.opts.prefix && this.typesToGuest()) {
+			this.session!.write(Buffer.from([byte]));
+			return;
+		}
+		switch (c) {
+			case 'd':
+				this.detach();
+				if (this.opts.exitOnDetach) this.opts.quit();
+				break;
+			case 's':
+				this.detach();
+				break;
+			case 'p':
+				this.panels = !this.panels;
+				break;
+			case '[':
+				this.enterScroll();
+				break;
+			case 't':
+				this.takeover();
+				break;
+			case 'b':
+				if (this.session?.mode === 'ro') this.say('a recording has no console to send BREAK to');
+				else this.prompt = { kind: 'break' };
+				break;
+			case '?':
+				this.help = true;
+				break;
+			case 'q':
+				this.opts.quit();
+				return;
+			default:
+				return; // Esc or an unknown command: the prefix is cancelled
+		}
+		this.invalidate();
+	}
+
+	private promptInput(chunk: Buffer): void {
+		const p = this.prompt!;
+		if (p.kind === 'break') {
+			this.prompt = undefined;
+			if (chunk.length === 1 && (chunk[0] === 0x79 || chunk[0] === 0x59)) this.sendBreak();
+			else this.say('BREAK not sent');
+			this.invalidate();
+			return;
+		}
+		for (const k of parseKeys(chunk, this.opts.prefix)) {
+			if (k.name === 'char') p.text += k.char;
+			else if (k.name === 'backspace') p.text = p.text.slice(0, -1);
+			else if (k.name === 'escape' || k.name === 'ctrl-c') {
+				this.prompt = undefined;
+				break;
+			} else if (k.name === 'enter') {
+				this.prompt = undefined;
+				if (p.text && this.scroll) {
+					this.scroll.query = p.text;
+					this.scroll.match = undefined;
+					this.findNext('up');
+				}
+				break;
+			}
+		}
+		this.invalidate();
+	}
+
+	private listInput(keys: Key[]): void {
+		for (const k of keys) {
+			if (k.name === 'up' || (k.name === 'char' && k.char === 'k')) this.selected = Math.max(0, this.selected - 1);
+			else if (k.name === 'down' || (k.name === 'char' && k.char === 'j')) this.selected = Math.min(this.vms.length - 1, this.selected + 1);
+			else if (k.name === 'enter' || (k.name === 'char' && k.char === 'v')) {
+				const vm = this.vms[this.selected];
+				if (vm) this.attach(vm.name, k.name === 'enter' ? 'rw' : 'spy');
+				return;
+			} else if (k.name === 'ctrl-c' || (k.name === 'char' && k.char === 'q')) {
+				this.opts.quit();
+				return;
+			} else if (k.name === 'char' && k.char === '?') this.help = true;
+			this.selected = Math.max(0, this.selected);
+		}
+		this.invalidate();
+	}
+
+	// ---- scrollback ----
+
+	private paneHeight(): number {
+		const { width, height } = this.opts.size();
+		const s = this.screen!;
+		return computeLayout(width, height, s.cols, s.rows, this.panels).paneHeight;
+	}
+
+	private clampTop(top: number, paneHeight: number): number {
+		const s = this.screen!;
+		return Math.max(0, Math.min(top, s.base + s.rows - paneHeight));
+	}
+
+	private enterScroll(): void {
+		if (!this.screen) return;
+		const h = this.paneHeight();
+		this.scroll = { top: this.clampTop(Infinity, h) };
+	}
+
+	private scrollInput(keys: Key[]): void {
+		const s = this.scroll!;
+		const h = this.paneHeight();
+		for (const k of keys) {
+			const ch = k.name === 'char' ? k.char : '';
+			if (k.name === 'up' || ch === 'k') s.top--;
+			else if (k.name === 'down' || ch === 'j') s.top++;
+			else if (k.name === 'pageup' || ch === 'b') s.top -= h - 1;
+			else if (k.name === 'pagedown' || ch === ' ' || ch === 'f') s.top += h - 1;
+			else if (k.name === 'home' || ch === 'g') s.top = 0;
+			else if (k.name === 'end' || ch === 'G') s.top = Infinity;
+			else if (ch === '/') {
+				this.prompt = { kind: 'search', text: '' };
+				break;
+			} else if (ch === 'n') this.findNext('up');
+			else if (ch === 'N') this.findNext('down');
+			else if (ch === 'q' || k.name === 'escape' || k.name === 'ctrl-c' || k.name === 'prefix') {
+				this.scroll = undefined;
+				break;
+			}
+			s.top = this.clampTop(s.top, h);
+		}
+		this.invalidate();
+	}
+
+	private findNext(direction: 'up' | 'down'): void {
+		const s = this.scroll;
+		if (!s?.query || !this.screen) return;
+		const h = this.paneHeight();
+		const from = s.match ? s.match.line + (direction === 'up' ? -1 : 1) : direction === 'up' ? s.top + h - 1 : s.top;
+		const m = this.screen.search(s.query, from, direction);
+		if (!m) {
+			this.say(`no ${s.match ? 'more ' : ''}match for "${s.query}" ${direction === 'up' ? 'above' : 'below'}`);
+			return;
+		}
+		s.match = m;
+		if (m.line < s.top || m.line >= s.top + h) s.top = this.clampTop(m.line - Math.floor(h / 2), h);
+	}
+
+	// ---- sessions ----
+
+	attach(name: string, mode: AttachMode): void {
+		this.dropSession();
+		let session: ConsoleSession;
+		try {
+			session = this.opts.feed.attach(name, mode);
+		} catch (err) {
+			this.say(errorMessage(err));
+			return;
+		}
+		this.session = session;
+		this.vmName = name;
+		this.help = false;
+		this.scroll = undefined;
+		this.splitter.cancel();
+		const i = this.vms.findIndex((v) => v.name === name);
+		if (i >= 0) this.selected = i;
+		session.on('snapshot', (ansi: Buffer, info: { cols: number; rows: number }) => {
+			if (this.session !== session) return;
+			this.unwatch?.();
+			this.screen?.dispose();
+			this.screen = new GuestScreen(info.cols, info.rows);
+			this.unwatch = this.screen.onChange(() => this.invalidate());
+			this.screen.write(ansi);
+			this.scroll = undefined;
+		});
+		session.on('data', (bytes: Buffer) => {
+			if (this.session === session) this.screen?.write(bytes);
+		});
+		session.on('event', (ev: { event?: string; writer?: unknown; by?: unknown; message?: unknown }) => {
+			if (this.session !== session) return;
+			if (ev.event === 'mode') this.say(ev.writer ? 'you hold the console now' : `${String(ev.by ?? 'another viewer')} took over the console`);
+			else if (ev.event === 'notice' && typeof ev.message === 'string') this.say(ev.message);
+			this.invalidate();
+		});
+		session.on('end', (reason: string) => {
+			if (this.session !== session) return;
+			this.dropSession();
+			if (reason !== 'detached') this.say(`console of ${name} ended: ${reason}`);
+			if (this.opts.exitOnDetach) this.opts.quit();
+			this.invalidate();
+		});
+		this.invalidate();
+	}
+
+	private detach(): void {
+		const s = this.session;
+		this.dropSession();
+		s?.detach();
+	}
+
+	private dropSession(): void {
+		const s = this.session;
+		this.session = undefined;
+		this.vmName = undefined;
+		this.scroll = undefined;
+		this.prompt = undefined;
+		this.unwatch?.();
+		this.unwatch = undefined;
+		this.screen?.dispose();
+		this.screen = undefined;
+		s?.removeAllListeners('data');
+	}
+
+	private takeover(): void {
+		const s = this.session;
+		if (!s) return;
+		if (s.mode === 'ro') return this.say('a recording cannot be taken over');
+		Promise.resolve()
+			.then(() => s.takeover())
+			.then(() => this.say('you hold the console now'))
+			.catch((err: unknown) => this.say(errorMessage(err)));
+	}
+
+	private sendBreak(): void {
+		const s = this.session;
+		if (!s) return;
+		Promise.resolve()
+			.then(() => s.sendBreak())
+			.then(() => this.say('BREAK sent'))
+			.catch((err: unknown) => this.say(errorMessage(err)));
+	}
+}
+
+function placeholderVm(name: string): VmSummary {
+	return { name, backend: '?', state: '?', alerts: [], viewers: 0, log: '', cols: 80, rows: 24 };
+}

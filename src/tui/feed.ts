@@ -1,0 +1,43 @@
+// What the TUI needs from wherever consoles come from: a list of VMs that changes over
+// time, and console sessions to attach to. The daemon client implements it for live VMs
+// (daemon-feed.ts); replay-feed.ts implements it for recordings (`replay`, `demo`).
+import type { EventEmitter } from 'node:events';
+
+export type AttachMode = 'rw' | 'spy' | 'takeover';
+
+export interface VmSummary {
+	name: string;
+	backend: string;
+	state: string;
+	stage?: string;
+	alerts: string[];
+	viewers: number;
+	writer?: string;
+	log: string;
+	cols: number;
+	rows: number;
+	/** A recording: nobody can type into it. */
+	readOnly?: boolean;
+}
+
+/**
+ * One attached console. Events: 'snapshot' (ansi: Buffer, info: {cols, rows}) to write into
+ * a fresh screen of that size, 'data' (bytes: Buffer), 'event' (ev: {event: string, ...}),
+ * 'end' (reason: string).
+ */
+export interface ConsoleSession extends EventEmitter {
+	readonly mode: AttachMode | 'ro';
+	/** Whether our keys reach the guest now (a rw viewer loses this when another takes over). */
+	readonly writer: boolean;
+	write(bytes: Buffer): void;
+	sendBreak(): void | Promise<unknown>;
+	takeover(): void | Promise<unknown>;
+	detach(): void | Promise<unknown>;
+}
+
+/** Emits 'vms' (list: VmSummary[]) whenever the list or a VM's state changes. */
+export interface ConsoleFeed extends EventEmitter {
+	list(): VmSummary[];
+	attach(name: string, mode: AttachMode): ConsoleSession;
+	close(): void;
+}
