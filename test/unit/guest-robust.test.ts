@@ -1,0 +1,99 @@
+// Console bytes are hostile: CRLF mixes, NULs, invalid UTF-8, escape sequences, huge
+// lines, and chunks cut anywhere. None of it may throw or change what is understood.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { GuestParser, scanBytes, type GuestSummary } from '../../src/guest/index.ts';
+
+const DIR = join(import.meta.dirname, '..', 'fixtures', 'openbsd');
+
+function chunked(bytes: Buffer, seed: number): GuestSummary {
+	let x = seed;
+	const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) % 97) + 1;
+	const p = new GuestParser();
+	for (let i = 0; i < bytes.length; ) {
+		const n = rnd();
+		p.push(bytes.subarray(i, i + n), 0);
+		i += n;
+	}
+	p.end();
+	return p.summary();
+}
+
+test('random chunk boundaries give the same summary as one chunk, for every fixture', () => {
+	const all = Buffer.concat(readdirSync(DIR).sort().map((f) => readFileSync(join(DIR, f))));
+	const whole = scanBytes(all);
+	// Concatenated, some crashes merge (no reboot between files), but there is plenty to compare.
+	assert.ok(whole.boots.length > 6 && whole.crashes.length > 3);
+	for (const seed of [1, 7, 42]) assert.deepEqual(chunked(all, seed), whole);
+	// Byte by byte, too.
+	const p = new GuestParser();
+	for (let i = 0; i < all.length; i++) p.push(all.subarray(i, i + 1), 0);
+	p.end();
+	assert.deepEqual(p.summary(), whole);
+});
+
+test('CRLF line ends are understood like LF, and dmesg drops the CRs', () => {
+	const f = readFileSync(join(DIR, 'arm64-qemu-virt-7.4-installer-boot.txt'));
+	const crlf = Buffer.from(f.toString('latin1').replaceAll('\n', '\r\n'), 'latin1');
+	const a = scanBytes(f);
+	const b = scanBytes(crlf);
+	assert.deepEqual(
+		b.boots.map((x) => x.stages),
+		a.boots.map((x) => x.stages),
+	);
+	assert.equal(b.boots[0].dmesg, a.boots[0].dmesg);
+	assert.equal(b.boots[0].devices.length, 29);
+});
+
+test('a lone CR starts a new segment: a kernel line after a progress bar is still seen', () => {
+	const s = scanBytes(Buffer.from('OpenBSD 7.4 (GENERIC) #1: x\nGet/Verify 45%\rGet/Verify 100%\rpanic: something broke at 12\n'));
+	assert.equal(s.crashes[0].title, 'panic: something broke at NUM');
+	assert.equal(s.crashes[0].line, 2);
+});
+
+test('NULs, escape sequences and invalid UTF-8 do not throw and do not hide lines', () => {
+	const junk = Buffer.concat([
+		Buffer.from('\0\0\x1b[1;32mroot on sd0a (abc.a) swap on sd0b dump on sd0b\x1b[0m\n'),
+		Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x0a]),
+		Buffer.from('vio0 at virtio0: 1 queue, address 52:54:00:12:34:56, mtu 1500 \xe2\x82\n', 'latin1'),
+		Buffer.from('panic: caf\xc3\xa9 \xff\n', 'latin1'),
+	]);
+	const s = scanBytes(junk);
+	assert.deepEqual(
+		s.boots[0].stages.map((x) => x.name),
+		['root', 'panic'],
+	);
+	assert.equal(s.boots[0].devices[0].mtu, 1500);
+	// Valid UTF-8 is shown as UTF-8; a line with invalid bytes keeps its latin1 reading.
+	assert.equal(scanBytes(Buffer.from('panic: café\n')).crashes[0].title, 'panic: café');
+	assert.equal(s.crashes[0].title, 'panic: caf\xc3\xa9 \xff');
+});
+
+test('a huge line is capped but counted, and the lines after it are still parsed', () => {
+	const huge = Buffer.alloc(5 * 1024 * 1024, 0x41);
+	const head = Buffer.from('OpenBSD 7.4 (GENERIC) #1: x\n');
+	const tail = Buffer.from('\nroot on sd0a\n');
+	const s = scanBytes(Buffer.concat([head, huge, tail]));
+	assert.equal(s.lines, 3);
+	assert.equal(s.bytes, head.length + huge.length + tail.length);
+	assert.deepEqual(
+		s.boots[0].stages.map((x) => `${x.name}:${x.line}`),
+		['banner:1', 'root:3'],
+	);
+	assert.equal(s.boots[0].dmesgRange!.end, head.length + huge.length + 1);
+	const noNewline = new GuestParser();
+	noNewline.push(huge, 0);
+	noNewline.push(huge, 0);
+	assert.equal(noNewline.summary().bytes, 2 * huge.length);
+});
+
+test('empty input and binary noise give an empty summary', () => {
+	assert.deepEqual(scanBytes(new Uint8Array(0)), { boots: [], crashes: [], lines: 0, bytes: 0 });
+	const noise = Buffer.alloc(65536);
+	for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919) & 0xff;
+	const s = scanBytes(noise);
+	assert.equal(s.bytes, 65536);
+	assert.equal(s.crashes.length, 0);
+});
