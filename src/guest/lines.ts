@@ -16,7 +16,7 @@ export interface RawLine {
 }
 
 export class LineSplitter {
-	private partialParts: Buffer[] = [];
+	private readonly partialBuf = Buffer.alloc(MAX_LINE);
 	private partialLen = 0;
 	private partialBytes = 0;
 	private offset = 0;
@@ -56,7 +56,6 @@ export class LineSplitter {
 				this.addPartial(buf, pos, nl);
 				len = this.partialBytes;
 				text = this.partialText();
-				this.partialParts = [];
 				this.partialLen = 0;
 				this.partialBytes = 0;
 			}
@@ -73,26 +72,26 @@ export class LineSplitter {
 		const text = this.partialText();
 		const start = this.offset;
 		this.offset += this.partialBytes;
-		this.partialParts = [];
 		this.partialLen = 0;
 		this.partialBytes = 0;
 		this.onLine({ text, no: this.lineNo++, start, end: this.offset });
 	}
 
+	/** Length of the unterminated line's text (capped), without decoding it. */
+	get partialLength(): number {
+		return this.partialLen;
+	}
+
 	partialText(): string {
-		if (this.partialLen === 0) return '';
-		if (this.partialParts.length === 1) return this.partialParts[0].toString('latin1', 0, this.partialLen);
-		return Buffer.concat(this.partialParts, this.partialLen).toString('latin1');
+		return this.partialLen === 0 ? '' : this.partialBuf.toString('latin1', 0, this.partialLen);
 	}
 
 	private addPartial(buf: Buffer, from: number, to: number): void {
 		this.partialBytes += to - from;
 		const room = MAX_LINE - this.partialLen;
 		if (room <= 0 || to <= from) return;
-		const take = Math.min(room, to - from);
-		// Copy: the caller may reuse its buffer.
-		this.partialParts.push(Buffer.from(buf.subarray(from, from + take)));
-		this.partialLen += take;
+		// Copied: the caller may reuse its buffer.
+		this.partialLen += buf.copy(this.partialBuf, this.partialLen, from, Math.min(to, from + room));
 	}
 }
 

@@ -147,6 +147,8 @@ export class GuestParser {
 	}
 
 	private prompt(): Prompt | null {
+		// Prompts are short; do not decode a long unterminated line on every push.
+		if (this.splitter.partialLength > 256) return null;
 		const segs = segments(this.splitter.partialText());
 		const last = segs.at(-1);
 		if (last === undefined) return null;
