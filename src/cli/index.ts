@@ -8,9 +8,12 @@ import log from './log.ts';
 import send from './send.ts';
 import wait from './wait.ts';
 import daemon from './daemon.ts';
+import doctor from './doctor.ts';
 import tui from './tui.ts';
 import attach from './attach.ts';
 import replay from './replay.ts';
 import demo from './demo.ts';
+import net from './net.ts';
+import screen from './screen.ts';
 
-export const commands: CommandModule[] = [tui, up, down, ls, attach, consoleCmd, log, send, wait, replay, demo, daemon];
+export const commands: CommandModule[] = [tui, up, down, ls, attach, consoleCmd, log, send, wait, replay, demo, net, screen, daemon, doctor];

@@ -74,7 +74,7 @@ test('QEMU accepts the generated argv: EFI, raw and qcow2 disks, observe network
 	mkdirSync(vmDir, { mode: 0o700 });
 	const raw = join(dir, 'ro.img');
 	writeFileSync(raw, Buffer.alloc(1 << 20));
-	const disks: object[] = [{ path: raw, readonly: true }];
+	const disks: (string | object)[] = [{ path: raw, readonly: true }];
 	const qcow = join(dir, 'rw.qcow2');
 	// qemu-img comes with qemu-utils; without it the qcow2 case is not run.
 	if (spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', qcow, '16M']).status === 0) disks.push(qcow);
