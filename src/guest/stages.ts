@@ -51,7 +51,7 @@ export function stageOf(s: string, current: StageName | null): StageName | null 
 	return null;
 }
 
-const SHELL_PROMPT_RE = /^(?:[\w.@:~/[\]-]+ ?)?[#$] $/;
+const SHELL_PROMPT_RE = /^(?:[\w.@:~/[\]-]+ ?){0,3}[#$] $/;
 
 /** What the guest waits for, judging by an unterminated last line. */
 export function promptOf(partial: string, stage: StageName | null): Prompt | null {
