@@ -1,7 +1,7 @@
 // One line that says whether VIRTIO_NET_F_MTU negotiation did what it should, from three
 // independent witnesses: the host (QMP), the guest (its vio attach line) and the wire.
 // Pure: every input may be missing, and a missing witness is said, not guessed.
-import type { VioFacts } from './guest-lines.ts';
+import type { VioFacts } from './guest.ts';
 
 /** ETHER_MAX_HARDMTU_LEN: vio(4) r1.78 refuses a device MTU above this and renegotiates without F_MTU. */
 export const MAX_HARDMTU = 65435;

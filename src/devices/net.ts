@@ -4,7 +4,7 @@
 import type { Qmp } from './qmp.ts';
 import { listVirtio, readHostMtu, readVirtioStatus, VirtioTracker, VIRTIO_ID_NET, type VirtioChange } from './virtio-status.ts';
 import { netVerdict, type NetVerdict, type HostNetFacts } from './net-verdict.ts';
-import type { VioFacts } from './guest-lines.ts';
+import type { VioFacts } from './guest.ts';
 
 /** What the helper's wire reports (`E {"event":"net",...}`), see native/qemu/wire.c. */
 export interface WireStats {

@@ -2,7 +2,7 @@
 // latest state, the guest's viogpu facts, a verdict, and on request a thumbnail or a PNG.
 import { fbVerdict, type FbVerdict, type FramebufferMonitor, type FramebufferState } from './framebuffer.ts';
 import { encodePng, thumbnail, type HalfBlock } from './image.ts';
-import type { ViogpuFacts } from './guest-lines.ts';
+import type { ViogpuFacts } from './guest.ts';
 
 export interface GuestGpuFacts extends ViogpuFacts {
 	/** failed … lines per minute over the boot so far; a storm shows as a rate, not a flood. */
