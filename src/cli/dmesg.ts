@@ -1,0 +1,51 @@
+// obsdtui dmesg NAME|FILE [--boot N|last]: the kernel messages of one boot, byte-exact,
+// read straight from the console log on disk (no daemon needed).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { command } from './command.ts';
+import { UserError } from '../common/errors.ts';
+import { vmDir } from '../common/paths.ts';
+import { extractDmesg } from '../guest/index.ts';
+
+export interface LogSource {
+	path: string;
+	/** The VM name when the argument named a VM rather than a file. */
+	vm: string | null;
+}
+
+/** A FILE if one exists at that path, else the newest boot.NNN.log of the VM of that name. */
+export function resolveLog(arg: string): LogSource {
+	if (existsSync(arg) && statSync(arg).isFile()) return { path: arg, vm: null };
+	const looksLikePath = arg.includes('/') || arg.endsWith('.log') || arg.endsWith('.txt');
+	let dir: string;
+	try {
+		dir = vmDir(arg);
+	} catch {
+		throw new UserError(`${arg}: no such file${looksLikePath ? '' : ' or VM'}`);
+	}
+	const logs = existsSync(dir) ? readdirSync(dir).filter((f) => /^boot\.\d+\.log$/.test(f)) : [];
+	if (logs.length === 0) throw new UserError(`${arg}: no such file, and no console log for a VM of that name in ${dir}`);
+	logs.sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+	return { path: join(dir, logs.at(-1)!), vm: arg };
+}
+
+export function parseBoot(v: unknown): number | 'last' {
+	if (v === undefined || v === 'last') return 'last';
+	const n = Number(v);
+	if (!Number.isInteger(n) || n < 1) throw new UserError(`--boot must be a boot number (1, 2, ...) or 'last', not ${JSON.stringify(v)}`);
+	return n;
+}
+
+export default command({
+	command: 'dmesg <target>',
+	describe: 'Print the kernel messages of a boot (VM name or console log file), as dmesg.boot would hold them',
+	builder: (y) =>
+		y
+			.positional('target', { type: 'string', describe: 'VM name or console log file' })
+			.option('boot', { type: 'string', describe: "boot number within the log, or 'last'", default: 'last' }),
+	handler: (args) => {
+		const src = resolveLog(String(args.target));
+		const out = extractDmesg(readFileSync(src.path), parseBoot(args.boot));
+		process.stdout.write(out);
+	},
+});
