@@ -15,5 +15,7 @@ import replay from './replay.ts';
 import demo from './demo.ts';
 import net from './net.ts';
 import screen from './screen.ts';
+import scan from './scan.ts';
+import dmesg from './dmesg.ts';
 
-export const commands: CommandModule[] = [tui, up, down, ls, attach, consoleCmd, log, send, wait, replay, demo, net, screen, daemon, doctor];
+export const commands: CommandModule[] = [tui, up, down, ls, attach, consoleCmd, log, send, wait, replay, demo, net, screen, scan, dmesg, daemon, doctor];
