@@ -62,7 +62,7 @@ export function effectiveMtu(e: NetEvidence): number | undefined {
 export function netVerdict(e: NetEvidence): NetVerdict {
 	const { host, guest, wire } = e;
 	if (guest?.negotiationFailed) {
-		return { code: 'negotiation-failed', text: 'negotiation failed: the guest refused the features the device insists on (pre-2026 vio, no F_MTU)' };
+		return { code: 'negotiation-failed', text: 'negotiation failed: pre-2026 vio without F_MTU' };
 	}
 	const mtu = effectiveMtu(e);
 	if (wire && mtu && wire.largestFrame > mtu + ETHER_HDR) {
