@@ -3,3 +3,6 @@ export * from './types.ts';
 export { GuestParser, scanBytes } from './parser.ts';
 export { extractDmesg } from './dmesg.ts';
 export { fold } from './crash.ts';
+export { DdbCollector, formatDdb, type DdbEvidence, type DdbStep, type DdbCollectorOptions } from './ddb.ts';
+export { sendbugReport, deviceFindings, type ReportInput } from './report.ts';
+export { redactPasswords } from './redact.ts';
