@@ -37,6 +37,9 @@ static void	 ctl_status(const unsigned char *, size_t);
 /* Network-observer commands (net-*, wire.c) are added to this table. */
 static const struct ctlcmd ctlcmds[] = {
 	{ "status",	ctl_status },
+	{ "net-stats",	ctl_net_stats },
+	{ "net-probe",	ctl_net_probe },
+	{ "net-pcap",	ctl_net_pcap },
 	{ NULL,		NULL }
 };
 

@@ -41,6 +41,7 @@ struct source {
 };
 
 struct helper {
+	pid_t		 pid;		/* ours, not a forked child's */
 	char		*vmdir;
 	int		 boot;
 	char		 logpath[1024];
@@ -88,6 +89,15 @@ void	 conn_event(const char *);
 void	 conn_readable(void);
 void	 conn_flush(void);
 size_t	 conn_pending(void);
+
+/* observe.c: the host end of an observe network (wire.c) */
+void	 observe_open(const char *, const char *);
+int	 observe_fd(void);
+int	 observe_timeout(void);
+void	 observe_poll(int);
+void	 ctl_net_stats(const unsigned char *, size_t);
+void	 ctl_net_probe(const unsigned char *, size_t);
+void	 ctl_net_pcap(const unsigned char *, size_t);
 
 /* source.c */
 void	 src_exec(char **, int, int);

@@ -37,8 +37,8 @@ usage(void)
 	    "command ...\n"
 	    "       obsdtui-helper -d vmdir -b boot serial -D device -S speed "
 	    "[-P 8N1] [-F none|rtscts|xonxoff]\n"
-	    "       obsdtui-helper -d vmdir -b boot qemu -s console.sock -- "
-	    "qemu-system-aarch64 ...\n");
+	    "       obsdtui-helper -d vmdir -b boot qemu -s console.sock "
+	    "[-n net.sock -r vm-net.sock] -- qemu-system-aarch64 ...\n");
 	exit(1);
 }
 
@@ -99,6 +99,16 @@ claim_socket(void)
 		err(1, "%s", h.sockpath);
 	setnonblock(h.listenfd);
 	setcloexec(h.listenfd);
+}
+
+/* Also on err(3): a helper that failed to start leaves no stale socket. */
+static void
+cleanup(void)
+{
+	if (getpid() != h.pid)
+		return;
+	unlink(h.sockpath);
+	unlink(h.pidpath);
 }
 
 static void
@@ -173,9 +183,9 @@ on_signals(void)
 static void
 loop(void)
 {
-	struct pollfd	 pfd[4];
+	struct pollfd	 pfd[5];
 	int64_t		 deadline = 0, now;
-	int		 timeout, connfd;
+	int		 timeout, connfd, t;
 
 	for (;;) {
 		if (h.running && h.src.pid == -1 && h.src.fd == -1) {
@@ -204,7 +214,11 @@ loop(void)
 		    (conn_pending() ? POLLOUT : 0);
 		pfd[3].fd = h.src.fd;
 		pfd[3].events = POLLIN | (h.src.out.len ? POLLOUT : 0);
-		if (poll(pfd, 4, timeout) == -1) {
+		pfd[4].fd = observe_fd();
+		pfd[4].events = POLLIN;
+		if ((t = observe_timeout()) >= 0 && (timeout < 0 || t < timeout))
+			timeout = t;
+		if (poll(pfd, 5, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			err(1, "poll");
@@ -225,6 +239,7 @@ loop(void)
 		}
 		if (pfd[1].revents & POLLIN)
 			conn_accept();
+		observe_poll(pfd[4].revents);
 	}
 }
 
@@ -264,8 +279,6 @@ finish(int code)
 	event(json);
 	src_close();
 	flush_daemon();
-	unlink(h.sockpath);
-	unlink(h.pidpath);
 	exit(code);
 }
 
@@ -331,6 +344,7 @@ int
 main(int argc, char *argv[])
 {
 	const char	*dir = NULL, *sub, *dev = NULL, *console = NULL;
+	const char	*netsock = NULL, *netremote = NULL;
 	const char	*mode = "8N1", *flow = "none", *size = "80x24";
 	long		 speed = 0;
 	int		 i, cols, rows;
@@ -369,6 +383,12 @@ main(int argc, char *argv[])
 		case 's':
 			console = argv[i + 1];
 			break;
+		case 'n':
+			netsock = argv[i + 1];
+			break;
+		case 'r':
+			netremote = argv[i + 1];
+			break;
 		default:
 			usage();
 		}
@@ -406,8 +426,13 @@ main(int argc, char *argv[])
 	h.status = -1;
 	h.started = now_ms();
 	claim_socket();
+	h.pid = getpid();
+	atexit(cleanup);
 	write_pid();
 	log_open();
+	/* Bound before QEMU starts, so the guest's first frames are seen. */
+	if (netsock != NULL)
+		observe_open(netsock, netremote);
 
 	h.running = 1;
 	if (strcmp(sub, "exec") == 0)
