@@ -7,7 +7,7 @@ import { GuestScreen, type Match } from '../term/screen.ts';
 import type { ColorDepth } from '../term/colors.ts';
 import { errorMessage } from '../common/errors.ts';
 import type { AttachMode, ConsoleFeed, ConsoleSession, VmSummary } from './feed.ts';
-import { PrefixSplitter, parseKeys, prefixLabel, type Key } from './keys.ts';
+import { nextKey, prefixLabel, type Key } from './keys.ts';
 import { computeLayout, viewportOrigin } from './layout.ts';
 import type { View } from './Root.tsx';
 
@@ -49,7 +49,8 @@ export class Controller {
 	private scroll?: Scroll;
 	private prompt?: Prompt;
 	private message?: { text: string; until: number };
-	private splitter: PrefixSplitter;
+	/** The prefix was typed; the next byte is a command. */
+	private prefixPending = false;
 	private timer?: NodeJS.Timeout;
 	private lastFrame = 0;
 	private stopped = false;
@@ -58,7 +59,6 @@ export class Controller {
 
 	constructor(opts: ControllerOptions) {
 		this.opts = opts;
-		this.splitter = new PrefixSplitter(opts.prefix);
 		this.vms = opts.feed.list();
 		opts.feed.on('vms', this.onVms);
 		if (opts.attach) this.attach(opts.attach.name, opts.attach.mode);
@@ -171,21 +171,36 @@ export class Controller {
 	// ---- input ----
 
 	input(chunk: Buffer): void {
-		if (this.stopped) return;
-		if (this.help) {
-			this.help = false;
-			this.invalidate();
-			return;
+		let rest = chunk;
+		// A key can change the state (a command opens scrollback, '/' opens a prompt), so
+		// the rest of the chunk is handled by whatever state that key left.
+		while (rest.length && !this.stopped) {
+			if (this.typing()) {
+				if (this.prefixPending) {
+					this.prefixPending = false;
+					this.command(rest[0]);
+					rest = rest.subarray(1);
+					continue;
+				}
+				const i = rest.indexOf(this.opts.prefix);
+				if (i < 0) {
+					this.session!.write(Buffer.from(rest));
+					return;
+				}
+				if (i > 0) this.session!.write(Buffer.from(rest.subarray(0, i)));
+				this.prefixPending = true;
+				rest = rest.subarray(i + 1);
+				continue;
+			}
+			const { key, length } = nextKey(rest, this.opts.prefix);
+			rest = rest.subarray(length);
+			this.key(key);
 		}
-		if (this.prompt) return this.promptInput(chunk);
-		if (!this.session) return this.listInput(parseKeys(chunk, this.opts.prefix));
-		if (this.scroll) return this.scrollInput(parseKeys(chunk, this.opts.prefix));
-		if (!this.typesToGuest()) return this.readOnlyInput(parseKeys(chunk, this.opts.prefix));
-		for (const part of this.splitter.split(chunk)) {
-			if ('guest' in part) this.session.write(Buffer.from(part.guest));
-			else this.command(part.command);
-			if (!this.session || this.stopped) return;
-		}
+	}
+
+	/** Bytes go to the guest: attached rw, no prompt, help or scrollback open. */
+	private typing(): boolean {
+		return !!this.session && !this.help && !this.prompt && !this.scroll && this.typesToGuest();
 	}
 
 	private typesToGuest(): boolean {
@@ -193,13 +208,21 @@ export class Controller {
 		return mode === 'rw' || mode === 'takeover';
 	}
 
-	private readOnlyInput(keys: Key[]): void {
-		for (const k of keys) {
-			if (k.name === 'char') this.command(k.char.charCodeAt(0));
-			else if (k.name === 'ctrl-c') this.opts.quit();
-			else if (k.name === 'enter' && this.vmName) this.say(`read-only: keys do not reach ${this.vmName}`);
-			if (this.stopped || this.prompt || this.help || this.scroll) return;
-		}
+	private key(k: Key): void {
+		if (this.help) {
+			this.help = false;
+			this.invalidate();
+		} else if (this.prompt) this.promptKey(k);
+		else if (!this.session) this.listKey(k);
+		else if (this.scroll) this.scrollKey(k);
+		else this.readOnlyKey(k);
+	}
+
+	// Nobody types into a recording or as a spy, so keys are commands without the prefix.
+	private readOnlyKey(k: Key): void {
+		if (k.name === 'char') this.command(k.char.charCodeAt(0));
+		else if (k.name === 'ctrl-c') this.opts.quit();
+		else if (k.name === 'enter' && this.vmName) this.say(`read-only: keys do not reach ${this.vmName}`);
 	}
 
 	private command(byte: number): void {
@@ -241,48 +264,35 @@ export class Controller {
 		this.invalidate();
 	}
 
-	private promptInput(chunk: Buffer): void {
+	private promptKey(k: Key): void {
 		const p = this.prompt!;
 		if (p.kind === 'break') {
 			this.prompt = undefined;
-			if (chunk.length === 1 && (chunk[0] === 0x79 || chunk[0] === 0x59)) this.sendBreak();
+			if (k.name === 'char' && (k.char === 'y' || k.char === 'Y')) this.sendBreak();
 			else this.say('BREAK not sent');
-			this.invalidate();
-			return;
-		}
-		for (const k of parseKeys(chunk, this.opts.prefix)) {
-			if (k.name === 'char') p.text += k.char;
-			else if (k.name === 'backspace') p.text = p.text.slice(0, -1);
-			else if (k.name === 'escape' || k.name === 'ctrl-c') {
-				this.prompt = undefined;
-				break;
-			} else if (k.name === 'enter') {
-				this.prompt = undefined;
-				if (p.text && this.scroll) {
-					this.scroll.query = p.text;
-					this.scroll.match = undefined;
-					this.findNext('up');
-				}
-				break;
+		} else if (k.name === 'char') p.text += k.char;
+		else if (k.name === 'backspace') p.text = p.text.slice(0, -1);
+		else if (k.name === 'escape' || k.name === 'ctrl-c') this.prompt = undefined;
+		else if (k.name === 'enter') {
+			this.prompt = undefined;
+			if (p.text && this.scroll) {
+				this.scroll.query = p.text;
+				this.scroll.match = undefined;
+				this.findNext('up');
 			}
 		}
 		this.invalidate();
 	}
 
-	private listInput(keys: Key[]): void {
-		for (const k of keys) {
-			if (k.name === 'up' || (k.name === 'char' && k.char === 'k')) this.selected = Math.max(0, this.selected - 1);
-			else if (k.name === 'down' || (k.name === 'char' && k.char === 'j')) this.selected = Math.min(this.vms.length - 1, this.selected + 1);
-			else if (k.name === 'enter' || (k.name === 'char' && k.char === 'v')) {
-				const vm = this.vms[this.selected];
-				if (vm) this.attach(vm.name, k.name === 'enter' ? 'rw' : 'spy');
-				return;
-			} else if (k.name === 'ctrl-c' || (k.name === 'char' && k.char === 'q')) {
-				this.opts.quit();
-				return;
-			} else if (k.name === 'char' && k.char === '?') this.help = true;
-			this.selected = Math.max(0, this.selected);
-		}
+	private listKey(k: Key): void {
+		const ch = k.name === 'char' ? k.char : '';
+		if (k.name === 'up' || ch === 'k') this.selected = Math.max(0, this.selected - 1);
+		else if (k.name === 'down' || ch === 'j') this.selected = Math.max(0, Math.min(this.vms.length - 1, this.selected + 1));
+		else if (k.name === 'enter' || ch === 'v') {
+			const vm = this.vms[this.selected];
+			if (vm) this.attach(vm.name, k.name === 'enter' ? 'rw' : 'spy');
+		} else if (k.name === 'ctrl-c' || ch === 'q') this.opts.quit();
+		else if (ch === '?') this.help = true;
 		this.invalidate();
 	}
 
@@ -305,28 +315,21 @@ export class Controller {
 		this.scroll = { top: this.clampTop(Infinity, h) };
 	}
 
-	private scrollInput(keys: Key[]): void {
+	private scrollKey(k: Key): void {
 		const s = this.scroll!;
 		const h = this.paneHeight();
-		for (const k of keys) {
-			const ch = k.name === 'char' ? k.char : '';
-			if (k.name === 'up' || ch === 'k') s.top--;
-			else if (k.name === 'down' || ch === 'j') s.top++;
-			else if (k.name === 'pageup' || ch === 'b') s.top -= h - 1;
-			else if (k.name === 'pagedown' || ch === ' ' || ch === 'f') s.top += h - 1;
-			else if (k.name === 'home' || ch === 'g') s.top = 0;
-			else if (k.name === 'end' || ch === 'G') s.top = Infinity;
-			else if (ch === '/') {
-				this.prompt = { kind: 'search', text: '' };
-				break;
-			} else if (ch === 'n') this.findNext('up');
-			else if (ch === 'N') this.findNext('down');
-			else if (ch === 'q' || k.name === 'escape' || k.name === 'ctrl-c' || k.name === 'prefix') {
-				this.scroll = undefined;
-				break;
-			}
-			s.top = this.clampTop(s.top, h);
-		}
+		const ch = k.name === 'char' ? k.char : '';
+		if (k.name === 'up' || ch === 'k') s.top--;
+		else if (k.name === 'down' || ch === 'j') s.top++;
+		else if (k.name === 'pageup' || ch === 'b') s.top -= h - 1;
+		else if (k.name === 'pagedown' || ch === ' ' || ch === 'f') s.top += h - 1;
+		else if (k.name === 'home' || ch === 'g') s.top = 0;
+		else if (k.name === 'end' || ch === 'G') s.top = Infinity;
+		else if (ch === '/') this.prompt = { kind: 'search', text: '' };
+		else if (ch === 'n') this.findNext('up');
+		else if (ch === 'N') this.findNext('down');
+		else if (ch === 'q' || k.name === 'escape' || k.name === 'ctrl-c' || k.name === 'prefix') this.scroll = undefined;
+		if (this.scroll) s.top = this.clampTop(s.top, h);
 		this.invalidate();
 	}
 
@@ -359,7 +362,7 @@ export class Controller {
 		this.vmName = name;
 		this.help = false;
 		this.scroll = undefined;
-		this.splitter.cancel();
+		this.prefixPending = false;
 		const i = this.vms.findIndex((v) => v.name === name);
 		if (i >= 0) this.selected = i;
 		session.on('snapshot', (ansi: Buffer, info: { cols: number; rows: number }) => {

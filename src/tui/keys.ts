@@ -1,6 +1,6 @@
-// The prefix key and the bytes the TUI reads from its own raw stdin. Guest input is never
-// parsed into key objects: in console mode bytes go to the guest untouched, and only the
-// prefix byte is looked for.
+// The prefix key and the keys of the TUI's own screens. Guest input is never parsed into
+// key objects: in console mode bytes go to the guest untouched, and only the prefix byte
+// is looked for (controller.ts).
 import { UserError } from '../common/errors.ts';
 
 export const DEFAULT_PREFIX = 'C-]';
@@ -47,82 +47,38 @@ const SEQUENCES: Record<string, Key['name']> = {
 	'\x1b[F': 'end', '\x1bOF': 'end', '\x1b[4~': 'end',
 };
 
-/** Split a chunk of terminal input into keys (good enough for menus; never for the guest). */
-export function parseKeys(chunk: Buffer, prefix: number): Key[] {
-	const s = chunk.toString('utf8');
-	const keys: Key[] = [];
-	let i = 0;
-	while (i < s.length) {
-		const c = s[i];
-		const code = s.charCodeAt(i);
-		if (code === prefix) {
-			keys.push({ name: 'prefix' });
-			i++;
-		} else if (c === '\x1b') {
-			const m = /^\x1b(?:\[[0-9;]*[~A-Za-z]|O[A-Za-z])/.exec(s.slice(i));
-			if (m) {
-				const name = SEQUENCES[m[0]];
-				keys.push(name ? ({ name } as Key) : { name: 'other' });
-				i += m[0].length;
-			} else {
-				keys.push({ name: 'escape' });
-				i++;
-			}
-		} else if (c === '\r' || c === '\n') {
-			keys.push({ name: 'enter' });
-			i++;
-		} else if (code === 0x7f || code === 0x08) {
-			keys.push({ name: 'backspace' });
-			i++;
-		} else if (c === '\t') {
-			keys.push({ name: 'tab' });
-			i++;
-		} else if (code === 0x03) {
-			keys.push({ name: 'ctrl-c' });
-			i++;
-		} else if (code < 0x20) {
-			keys.push({ name: 'other' });
-			i++;
-		} else {
-			const ch = String.fromCodePoint(s.codePointAt(i)!);
-			keys.push({ name: 'char', char: ch });
-			i += ch.length;
+/** The first key in `buf` and how many bytes it took (good enough for menus; never for the guest). */
+export function nextKey(buf: Buffer, prefix: number): { key: Key; length: number } {
+	const b = buf[0];
+	if (b === prefix) return { key: { name: 'prefix' }, length: 1 };
+	if (b === 0x1b) {
+		const m = /^\x1b(?:\[[0-9;]*[~A-Za-z]|O[A-Za-z])/.exec(buf.subarray(0, 16).toString('latin1'));
+		if (m) {
+			const name = SEQUENCES[m[0]];
+			return { key: name ? ({ name } as Key) : { name: 'other' }, length: m[0].length };
 		}
+		return { key: { name: 'escape' }, length: 1 };
 	}
-	return keys;
+	if (b === 0x0d || b === 0x0a) return { key: { name: 'enter' }, length: 1 };
+	if (b === 0x7f || b === 0x08) return { key: { name: 'backspace' }, length: 1 };
+	if (b === 0x09) return { key: { name: 'tab' }, length: 1 };
+	if (b === 0x03) return { key: { name: 'ctrl-c' }, length: 1 };
+	if (b < 0x20) return { key: { name: 'other' }, length: 1 };
+	// One UTF-8 character (an invalid byte counts as one).
+	const len = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+	const char = buf.subarray(0, len).toString('utf8');
+	if (char.length === 0 || char.includes('\ufffd')) return { key: { name: 'other' }, length: 1 };
+	return { key: { name: 'char', char }, length: Math.min(len, buf.length) };
 }
 
-/**
- * Splits console-mode input at the prefix: bytes before it go to the guest, the byte after
- * it is a command. The prefix may end one read and its command start the next.
- */
-export class PrefixSplitter {
-	private pending = false;
-	constructor(readonly prefix: number) {}
-
-	split(chunk: Buffer): ({ guest: Buffer } | { command: number })[] {
-		const out: ({ guest: Buffer } | { command: number })[] = [];
-		let start = 0;
-		for (let i = 0; i < chunk.length; i++) {
-			if (this.pending) {
-				this.pending = false;
-				out.push({ command: chunk[i] });
-				start = i + 1;
-			} else if (chunk[i] === this.prefix) {
-				if (i > start) out.push({ guest: chunk.subarray(start, i) });
-				this.pending = true;
-				start = i + 1;
-			}
-		}
-		if (start < chunk.length && !this.pending) out.push({ guest: chunk.subarray(start) });
-		return out;
+/** All keys in a chunk. */
+export function parseKeys(chunk: Buffer, prefix: number): Key[] {
+	const keys: Key[] = [];
+	let rest = chunk;
+	while (rest.length) {
+		const { key, length } = nextKey(rest, prefix);
+		keys.push(key);
+		rest = rest.subarray(length);
 	}
-
-	get waiting(): boolean {
-		return this.pending;
-	}
-
-	cancel(): void {
-		this.pending = false;
-	}
+	return keys;
 }
