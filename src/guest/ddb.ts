@@ -46,6 +46,8 @@ export class DdbCollector {
 	private perCpuQueued = false;
 	private homeCpu: number | null = null;
 	private stuck: string | null = null;
+	/** A command timed out before its prompt came back: give the prompt one more time limit. */
+	private late: { since: number; command: string } | null = null;
 
 	constructor(opts: DdbCollectorOptions = {}) {
 		this.timeoutMs = opts.timeoutMs ?? 15_000;
@@ -88,6 +90,7 @@ export class DdbCollector {
 		if (this.pending || this.stuck !== null) return null;
 		const cpu = this.promptCpu();
 		if (cpu === undefined) return null;
+		this.late = null;
 		if (this.homeCpu === null && cpu !== null) this.homeCpu = cpu;
 		if (cpu !== null) this.cpus.add(cpu);
 		if (this.queue.length === 0 && !this.perCpuQueued) this.queuePerCpu(cpu);
@@ -104,8 +107,11 @@ export class DdbCollector {
 	/** Enforce the per-command time limit. */
 	tick(nowMs: number): void {
 		if (this.pending && nowMs - this.pending.sentMs >= this.timeoutMs) {
+			const command = this.pending.command;
 			this.finish(true);
-			if (!this.atPrompt()) this.stuck = `no ddb prompt ${Math.round(this.timeoutMs / 1000)}s after '${this.steps.at(-1)!.command}'`;
+			if (!this.atPrompt()) this.late = { since: nowMs, command };
+		} else if (this.late && !this.atPrompt() && nowMs - this.late.since >= this.timeoutMs) {
+			this.stuck = `no ddb prompt ${Math.round((2 * this.timeoutMs) / 1000)}s after '${this.late.command}'`;
 		}
 	}
 
