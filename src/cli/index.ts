@@ -17,5 +17,7 @@ import net from './net.ts';
 import screen from './screen.ts';
 import scan from './scan.ts';
 import dmesg from './dmesg.ts';
+import report from './report.ts';
+import ddb from './ddb.ts';
 
-export const commands: CommandModule[] = [tui, up, down, ls, attach, consoleCmd, log, send, wait, replay, demo, net, screen, scan, dmesg, daemon, doctor];
+export const commands: CommandModule[] = [tui, up, down, ls, attach, consoleCmd, log, send, wait, replay, demo, net, screen, scan, dmesg, report, ddb, daemon, doctor];
