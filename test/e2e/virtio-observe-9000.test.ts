@@ -28,7 +28,7 @@ test('observe,mtu=9000: host, guest and wire agree on 9000', { timeout: HANG_GUA
 	assert.equal(host?.accepted, true);
 	assert.ok(host?.statuses.includes('DRIVER_OK'), String(host?.statuses));
 
-	const nets = () => lab.events.filter((e) => e.event === 'net') as NetEvent[];
+	const nets = () => lab.events.filter((e) => e.event === 'net') as unknown as NetEvent[];
 	const pcap = join(lab.vmDir, 'wire.pcap');
 	lab.conn.control({ cmd: 'net-pcap', path: pcap });
 	await until('pcap on', () => nets().find((e) => e.pcap === pcap));

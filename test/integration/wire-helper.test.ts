@@ -28,7 +28,7 @@ test('helper: net events, probe and pcap through control frames', { skip: !hasQe
 	});
 	const r = await Recorder.connect(dir);
 	t.after(() => r.conn.kill('KILL'));
-	const nets = () => r.events.filter((e) => e.event === 'net') as NetEvent[];
+	const nets = () => r.events.filter((e) => e.event === 'net') as unknown as NetEvent[];
 
 	// Nothing on the wire yet: stats on request, all zero.
 	r.conn.control({ cmd: 'net-stats' });
@@ -45,8 +45,8 @@ test('helper: net events, probe and pcap through control frames', { skip: !hasQe
 	t.after(() => guest.kill());
 	guest.stderr.pipe(process.stderr);
 	const facts = createInterface({ input: guest.stdout })[Symbol.asyncIterator]();
-	assert.equal(JSON.parse((await facts.next()).value).gw_ip, '10.0.2.2');
-	assert.equal(JSON.parse((await facts.next()).value).reply_len, 8042);
+	assert.equal(JSON.parse(String((await facts.next()).value)).gw_ip, '10.0.2.2');
+	assert.equal(JSON.parse(String((await facts.next()).value)).reply_len, 8042);
 	await facts.next();
 
 	// The helper reports the traffic by itself (rate-limited), without being asked.

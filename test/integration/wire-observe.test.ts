@@ -80,11 +80,11 @@ test('ARP and an 8000-byte ping are answered, counted and captured; the probe fi
 	guest.stderr.pipe(process.stderr);
 	const facts = createInterface({ input: guest.stdout })[Symbol.asyncIterator]();
 
-	const arp = JSON.parse((await facts.next()).value);
+	const arp = JSON.parse(String((await facts.next()).value));
 	assert.deepEqual(arp, { arp_type: '0806', arp_op: 2, gw_mac: '026f62736401', gw_ip: '10.0.2.2', to_mac: '525400123456' });
-	const echo = JSON.parse((await facts.next()).value);
+	const echo = JSON.parse(String((await facts.next()).value));
 	assert.deepEqual(echo, { reply_len: 8042, reply_type: 0, same_data: true, ip_ok: true, icmp_ok: true, src: '10.0.2.2', dst: '10.0.2.15' });
-	assert.deepEqual(JSON.parse((await facts.next()).value), { responding: true });
+	assert.deepEqual(JSON.parse(String((await facts.next()).value)), { responding: true });
 
 	let s = await stats();
 	assert.equal(s.framesIn, 2);
