@@ -182,6 +182,11 @@ export class Daemon {
 				socket: daemonSocketPath(),
 				protocol: PROTOCOL_VERSION,
 				node: process.version,
+				rss: process.memoryUsage().rss,
+				memory: process.memoryUsage(),
+				viewers: [...daemon.registry.vms.values()].flatMap((vm) =>
+					[...vm.viewers].map((v) => ({ vm: vm.name, who: v.who, mode: v.mode, writer: v.writer, queued: v.socket.writableLength, stalled: v.isStalled, resyncs: v.resyncs })),
+				),
 			}),
 			stop: ({ daemon }) => {
 				// Answer first, then go: VMs keep running under their helpers.

@@ -11,7 +11,9 @@ export class TextWindow {
 	private dropped = 0;
 
 	push(bytes: Uint8Array): void {
-		const chunk = Buffer.from(bytes).toString('utf8').replace(ESCAPES, '').replace(/\r\n?/g, '\n').replace(/\0/g, '');
+		// Only the tail of a big chunk (a catch-up read from the log) can matter.
+		if (bytes.length > WINDOW) bytes = bytes.subarray(bytes.length - WINDOW);
+		const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8').replace(ESCAPES, '').replace(/\r\n?/g, '\n').replace(/\0/g, '');
 		this.text += chunk;
 		if (this.text.length > WINDOW * 2) {
 			const cut = this.text.length - WINDOW;

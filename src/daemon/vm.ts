@@ -69,6 +69,8 @@ export class Vm extends EventEmitter {
 	consumed = 0;
 	viewers = new Set<Viewer>();
 	private waiters = new Set<Waiter>();
+	private snapshotAfterRebuild = new Set<Viewer>();
+	private lastOutputMs = 0;
 	private exitWaiters: (() => void)[] = [];
 
 	constructor(dir: string, spec: VmSpec, boot: number) {
@@ -182,6 +184,7 @@ export class Vm extends EventEmitter {
 	}
 
 	private onOutput(offset: number, bytes: Buffer): void {
+		this.lastOutputMs = Date.now();
 		if (offset > this.consumed) this.catchUp(offset);
 		if (offset + bytes.length <= this.consumed) return;
 		if (offset < this.consumed) bytes = bytes.subarray(this.consumed - offset);
@@ -205,10 +208,19 @@ export class Vm extends EventEmitter {
 		const end = this.consumed;
 		const start = Math.max(0, end - SCREEN_TAIL);
 		this.screen.rebuild(readLogRange(this.logPath, start, end));
+		const waiting = [...this.snapshotAfterRebuild];
+		this.snapshotAfterRebuild.clear();
+		for (const v of waiting) this.sendSnapshot(v);
 	}
 
-	/** Periodic work: hang detection, a screen that fell behind. */
+	/** Periodic work: output the helper had to drop, a screen that fell behind, hangs. */
 	tick(now: number): void {
+		// A gap shows in the next output frame's offset; when the guest has gone quiet
+		// there is no next frame, so the log (always complete) is checked directly.
+		if (this.helper && now - this.lastOutputMs > 500 && existsSync(this.logPath)) {
+			const size = statSync(this.logPath).size;
+			if (size > this.consumed) this.catchUp(size);
+		}
 		if (this.screen.stale && this.screen.idle) this.rebuildScreen();
 		if (this.state !== 'running') return;
 		if (this.parser.tick(now).length) this.changed();
@@ -257,8 +269,15 @@ export class Vm extends EventEmitter {
 		this.broadcast({ event: 'audit', text, ms: Date.now() });
 	}
 
+	/**
+	 * Send a viewer the current screen. While the screen is stale (it dropped input to keep
+	 * up) a snapshot would show the past, so the viewer waits for the rebuild instead.
+	 */
 	private sendSnapshot(v: Viewer): void {
-		void this.screen.flush().then(() => v.snapshot({ cols: this.spec.cols, rows: this.spec.rows }, this.screen.snapshot()));
+		void this.screen.flush().then(() => {
+			if (this.screen.stale) this.snapshotAfterRebuild.add(v);
+			else if (this.viewers.has(v)) v.snapshot({ cols: this.spec.cols, rows: this.spec.rows }, this.screen.snapshot());
+		});
 	}
 
 	attach(socket: Socket, who: string, mode: 'rw' | 'spy' | 'takeover'): Viewer {
