@@ -14,6 +14,23 @@ export const PLACEHOLDER = { width: 640, height: 480 };
 /** Below this fraction of lit pixels a screen is black (a cursor alone is ~0.0001). */
 export const BLACK_BELOW = 0.001;
 export const FROZEN_AFTER_MS = 60_000;
+/** Changes touching less than this fraction of a sparse pixel grid (a blinking cursor) do not speed sampling up. */
+export const MINOR_CHANGE = 0.002;
+
+/** Fraction of grid points (every 4th pixel both ways) that differ between two same-size images. */
+export function gridDiff(a: RgbImage, b: RgbImage): number {
+	if (a.width !== b.width || a.height !== b.height) return 1;
+	let n = 0;
+	let diff = 0;
+	for (let y = 0; y < a.height; y += 4) {
+		for (let x = 0; x < a.width; x += 4) {
+			const i = (y * a.width + x) * 3;
+			n++;
+			if (a.rgb[i] !== b.rgb[i] || a.rgb[i + 1] !== b.rgb[i + 1] || a.rgb[i + 2] !== b.rgb[i + 2]) diff++;
+		}
+	}
+	return n ? diff / n : 0;
+}
 
 export interface FramebufferState {
 	/** false: QEMU has no display console at all. */
@@ -148,6 +165,7 @@ export class FramebufferMonitor {
 			throw e;
 		}
 		const img = parsePpm(readFileSync(file));
+		const prev = this.image;
 		const f = imageFacts(img);
 		const gpu = await this.gpu();
 		if (gpu) {
@@ -162,7 +180,9 @@ export class FramebufferMonitor {
 		if (s.hash === undefined || s.changed) s.lastChange = at;
 		Object.assign(s, { width: f.width, height: f.height, nonBlack: f.nonBlack, hash: f.hash, sampledAt: at, samples: s.samples + 1 });
 		delete s.error;
-		this.interval = s.changed ? this.minMs : Math.min(this.maxMs, this.interval * 2);
+		// A blinking cursor changes the picture forever; only a real redraw keeps the fast rate.
+		const major = s.changed && (!prev || gridDiff(prev, img) >= MINOR_CHANGE);
+		this.interval = major ? this.minMs : Math.min(this.maxMs, this.interval * 2);
 		this.state = s;
 		this.image = img;
 		return s;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync, inflateSync, crc32 } from 'node:zlib';
 import { parsePpm, imageFacts, encodePng, thumbnail, type RgbImage } from '../../src/devices/image.ts';
-import { fbVerdict, type FramebufferState } from '../../src/devices/framebuffer.ts';
+import { fbVerdict, gridDiff, MINOR_CHANGE, type FramebufferState } from '../../src/devices/framebuffer.ts';
 import { UserError } from '../../src/common/errors.ts';
 
 function image(width: number, height: number, px: (x: number, y: number) => [number, number, number]): RgbImage {
@@ -119,4 +119,16 @@ test('verdicts: no device, black, updating, frozen, and nothing sampled yet', ()
 	assert.equal(fbVerdict({ ...base, width: 640, height: 480 }, 20_000).code, 'updating');
 	assert.deepEqual(fbVerdict(undefined, 0), { code: 'unknown', text: 'not available with this backend' });
 	assert.equal(fbVerdict({ device: true, samples: 0 }, 0).code, 'unknown');
+});
+
+test('gridDiff: a cursor-sized change is minor, a redraw is not', () => {
+	const base = image(1280, 800, () => [0, 0, 0]);
+	const cursor = image(1280, 800, (x, y) => (x >= 8 && x < 16 && y >= 784 && y < 800 ? [170, 170, 170] : [0, 0, 0]));
+	const text = image(1280, 800, (x, y) => (y < 200 && x % 3 === 0 ? [170, 170, 170] : [0, 0, 0]));
+	assert.equal(gridDiff(base, base), 0);
+	// 2x4 grid points of 320x200.
+	assert.equal(gridDiff(base, cursor), 8 / 64000);
+	assert.ok(gridDiff(base, cursor) < MINOR_CHANGE);
+	assert.ok(gridDiff(base, text) >= MINOR_CHANGE);
+	assert.equal(gridDiff(base, image(640, 480, () => [0, 0, 0])), 1);
 });
