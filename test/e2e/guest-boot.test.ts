@@ -58,6 +58,16 @@ async function gone(pid: number): Promise<boolean> {
 	return true;
 }
 
+/** Bytes of a binary PPM (P6) screendump that are not zero, and its size. */
+function ppmFacts(file: string): { width: number; height: number; nonZero: number } {
+	const buf = readFileSync(file);
+	const m = /^P6\s+(?:#[^\n]*\n\s*)*(\d+)\s+(\d+)\s+(\d+)\s/.exec(buf.subarray(0, 200).toString('latin1'));
+	assert.ok(m, 'not a P6 PPM');
+	let nonZero = 0;
+	for (const b of buf.subarray(m[0].length)) if (b !== 0) nonZero++;
+	return { width: Number(m[1]), height: Number(m[2]), nonZero };
+}
+
 function virtioFeatures(list: unknown): string[] {
 	return (list as string[]).map((f) => f.split(':')[0]);
 }
@@ -108,7 +118,7 @@ test('QEMU accepts the generated argv: EFI, raw and qcow2 disks, observe network
 	assert.equal(await exited, 0, stderr);
 });
 
-test('the test guest boots through the helper: MTU 9000 offered and accepted, a working shell', { timeout: HANG_GUARD_MS }, async (t) => {
+test('the test guest boots through the helper: MTU 9000 negotiated, numbered lines, a framebuffer, a working shell', { timeout: HANG_GUARD_MS }, async (t) => {
 	const guest = await testGuest();
 	if (!guest) {
 		t.skip(guestUnavailableReason());
@@ -121,9 +131,10 @@ test('the test guest boots through the helper: MTU 9000 offered and accepted, a 
 		name: 'g1',
 		kernel: guest.kernel,
 		initrd: guest.initrd,
-		append: `${guest.append} obsdtui.ip=10.0.2.15/24`,
+		append: `${guest.append} obsdtui.ip=10.0.2.15/24 obsdtui.lines=300`,
 		// observe: the guest's wire ends in a socket on this host and goes nowhere else.
 		net: { mode: 'observe', mtu: 9000 },
+		gpu: '1024x768',
 		mem: 512,
 	});
 	await spawnHelper({ vmDir, boot: 1, argv: await qemuArgv(spec, vmDir) });
@@ -136,7 +147,10 @@ test('the test guest boots through the helper: MTU 9000 offered and accepted, a 
 
 	const [, mtu] = await waitForFile(log, /OBSDTUI-GUEST: eth0 mtu (\d+)\r?\n/, HANG_GUARD_MS);
 	assert.equal(mtu, '9000');
-	await waitForFile(log, /OBSDTUI-GUEST: ready\r?\n[^]*\n# /, HANG_GUARD_MS);
+	await waitForFile(log, /OBSDTUI-GUEST: fb0 1024x768\r?\n/, HANG_GUARD_MS);
+	await waitForFile(log, /OBSDTUI-GUEST: ready\r?\n[^]*OBSDTUI-GUEST: lines done 300\r?\n[^]*\n# /, HANG_GUARD_MS);
+	const numbered = readFileSync(log, 'latin1').match(/^line \d{6}(?=\r?$)/gm) ?? [];
+	assert.deepEqual(numbered, Array.from({ length: 300 }, (_, i) => `line ${String(i + 1).padStart(6, '0')}`));
 
 	const qmp = await Qmp.connect(qmpSocketPath(vmDir), { timeoutMs: 10_000 });
 	t.after(() => qmp.close());
@@ -153,6 +167,24 @@ test('the test guest boots through the helper: MTU 9000 offered and accepted, a 
 	conn.on('output', () => {});
 	conn.input(Buffer.from('echo obsdtui-$((6*7))\r'));
 	await waitForFile(log, /\nobsdtui-42\r?\n/, 60_000);
+
+	// `blank` leaves the framebuffer all black; before it, the console text is on it.
+	const shot = join(dir, 'screen.ppm');
+	await qmp.execute('screendump', { filename: shot });
+	const before = ppmFacts(shot);
+	assert.deepEqual([before.width, before.height], [1024, 768]);
+	assert.ok(before.nonZero > 0, 'the framebuffer console shows nothing');
+	conn.input(Buffer.from('blank; echo blanked-$((1+1))\r'));
+	await waitForFile(log, /\nblanked-2\r?\n/, 60_000);
+	// The guest flushes fbdev writes to the host a little later (deferred I/O): poll.
+	const deadline = Date.now() + 60_000;
+	let nonZero: number;
+	do {
+		await qmp.execute('screendump', { filename: shot });
+		nonZero = ppmFacts(shot).nonZero;
+		if (nonZero) await new Promise((r) => setTimeout(r, 200));
+	} while (nonZero && Date.now() < deadline);
+	assert.equal(nonZero, 0);
 
 	await qmp.execute('quit').catch(() => {});
 });
