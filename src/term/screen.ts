@@ -105,6 +105,11 @@ export class GuestScreen {
 				pendingBlank += ' ';
 				continue;
 			}
+			if (pendingBlank && current !== '') {
+				// Default blanks must not carry the previous cell's attributes.
+				out += '\x1b[0m';
+				current = '';
+			}
 			if (sgr !== current) {
 				out += pendingBlank;
 				pendingBlank = '';

@@ -1,6 +1,7 @@
 // The whole TUI frame, drawn from one View value that the controller computes per frame.
 import { Box } from 'ink';
-import type { VmSummary } from './feed.ts';
+import type { VmDetails, VmSummary } from './feed.ts';
+import type { ColorDepth } from '../term/colors.ts';
 import { ConsolePane } from './ConsolePane.tsx';
 import { HelpView } from './HelpView.tsx';
 import { SidePanels } from './SidePanels.tsx';
@@ -10,6 +11,7 @@ import type { Layout } from './layout.ts';
 
 export interface ConsoleView {
 	vm: VmSummary;
+	details?: VmDetails;
 	mode: string;
 	writer: boolean;
 	layout: Layout;
@@ -22,6 +24,7 @@ export interface View {
 	width: number;
 	height: number;
 	prefix: string;
+	depth: ColorDepth;
 	message?: string;
 	prompt?: string;
 	list?: { vms: VmSummary[]; selected: number; help: boolean };
@@ -43,7 +46,7 @@ export function Root({ view }: { view: View }) {
 					)}
 					{c.layout.sideWidth > 0 && (
 						<Box marginLeft={1}>
-							<SidePanels vm={c.vm} width={c.layout.sideWidth} height={body} />
+							<SidePanels vm={c.vm} details={c.details} width={c.layout.sideWidth} height={body} depth={view.depth} />
 						</Box>
 					)}
 				</Box>

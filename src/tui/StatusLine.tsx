@@ -1,6 +1,7 @@
 // The line at the bottom of the console view: which VM, in what state, whether our keys
 // reach it, who else is watching, and where its log is. A prompt (search, confirm)
 // takes the line over while it is open.
+import { basename } from 'node:path';
 import { Box, Text } from 'ink';
 import type { VmSummary } from './feed.ts';
 
@@ -40,8 +41,13 @@ export function StatusLine(props: StatusProps) {
 	];
 	if (props.scroll) fields.push(props.scroll);
 	const readOnly = props.mode === 'ro' || props.mode === 'spy';
-	const right = props.message ?? (readOnly ? 'q quit · s list · ? help' : `${props.prefix} ? help`);
+	const hint = readOnly ? 'q quit · s list · ? help' : `${props.prefix} ? help`;
+	const fits = (l: string, r: string) => l.length + r.length + 2 <= width;
+	// On a narrow terminal: a shorter hint, then the log's file name only, then cut.
+	let right = props.message ?? hint;
 	let left = ' ' + fields.join(' │ ') + ' │ ' + vm.log;
+	if (!fits(left, right) && !props.message) right = readOnly ? 'q quit · ? help' : `${props.prefix} ?`;
+	if (!fits(left, right)) left = ' ' + fields.join(' │ ') + ' │ ' + basename(vm.log);
 	const room = width - right.length - 2;
 	if (left.length > room) left = left.slice(0, Math.max(0, room - 1)) + '…';
 	return (

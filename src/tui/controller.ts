@@ -123,10 +123,11 @@ export class Controller {
 	view(): View {
 		const { width, height } = this.opts.size();
 		const prefix = prefixLabel(this.opts.prefix);
+		const depth = this.opts.depth;
 		const message = this.message && this.message.until > Date.now() ? this.message.text : undefined;
 		const prompt = this.promptText();
 		if (!this.session || !this.vmName) {
-			return { width, height, prefix, message, prompt, list: { vms: this.vms, selected: this.selected, help: this.help } };
+			return { width, height, prefix, depth, message, prompt, list: { vms: this.vms, selected: this.selected, help: this.help } };
 		}
 		const vm = this.vms.find((v) => v.name === this.vmName) ?? placeholderVm(this.vmName);
 		const screen = this.screen;
@@ -155,9 +156,10 @@ export class Controller {
 			width,
 			height,
 			prefix,
+			depth,
 			message,
 			prompt,
-			console: { vm, mode: this.session.mode, writer: this.session.writer, layout, lines, help: this.help, scroll },
+			console: { vm, details: this.opts.feed.details?.(this.vmName), mode: this.session.mode, writer: this.session.writer, layout, lines, help: this.help, scroll },
 		};
 	}
 
@@ -184,10 +186,10 @@ export class Controller {
 				}
 				const i = rest.indexOf(this.opts.prefix);
 				if (i < 0) {
-					this.session!.write(Buffer.from(rest));
+					this.toGuest(rest);
 					return;
 				}
-				if (i > 0) this.session!.write(Buffer.from(rest.subarray(0, i)));
+				if (i > 0) this.toGuest(rest.subarray(0, i));
 				this.prefixPending = true;
 				rest = rest.subarray(i + 1);
 				continue;
@@ -198,14 +200,21 @@ export class Controller {
 		}
 	}
 
-	/** Bytes go to the guest: attached rw, no prompt, help or scrollback open. */
+	/** Console input: attached to a live VM, no prompt, help or scrollback open. */
 	private typing(): boolean {
-		return !!this.session && !this.help && !this.prompt && !this.scroll && this.typesToGuest();
+		return !!this.session && this.session.mode !== 'ro' && !this.help && !this.prompt && !this.scroll;
 	}
 
 	private typesToGuest(): boolean {
 		const mode = this.session?.mode;
 		return mode === 'rw' || mode === 'takeover';
+	}
+
+	// A spy's keys are dropped here, before they could reach the daemon; the daemon also
+	// refuses input from a viewer without the write seat.
+	private toGuest(bytes: Buffer): void {
+		if (this.typesToGuest()) this.session!.write(Buffer.from(bytes));
+		else this.say(`spy: your keys do not reach ${this.vmName} (${prefixLabel(this.opts.prefix)} ? for help)`);
 	}
 
 	private key(k: Key): void {
@@ -218,7 +227,8 @@ export class Controller {
 		else this.readOnlyKey(k);
 	}
 
-	// Nobody types into a recording or as a spy, so keys are commands without the prefix.
+	// Nobody types into a recording, so its keys are commands without the prefix (a spy
+	// still needs the prefix: a stray `d` or `q` must not end a session).
 	private readOnlyKey(k: Key): void {
 		if (k.name === 'char') this.command(k.char.charCodeAt(0));
 		else if (k.name === 'ctrl-c') this.opts.quit();

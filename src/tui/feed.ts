@@ -2,6 +2,9 @@
 // time, and console sessions to attach to. The daemon client implements it for live VMs
 // (daemon-feed.ts); replay-feed.ts implements it for recordings (`replay`, `demo`).
 import type { EventEmitter } from 'node:events';
+import type { NetReport } from '../devices/net.ts';
+import type { ScreenReport } from '../devices/screen.ts';
+import type { Stage } from '../guest/index.ts';
 
 export type AttachMode = 'rw' | 'spy' | 'takeover';
 
@@ -35,9 +38,18 @@ export interface ConsoleSession extends EventEmitter {
 	detach(): void | Promise<unknown>;
 }
 
+/** What the side column shows for one VM; null where the source has no such evidence. */
+export interface VmDetails {
+	stages: Stage[];
+	net: NetReport | null;
+	screen: ScreenReport | null;
+}
+
 /** Emits 'vms' (list: VmSummary[]) whenever the list or a VM's state changes. */
 export interface ConsoleFeed extends EventEmitter {
 	list(): VmSummary[];
+	/** Panel data for one VM, when this source has any. */
+	details?(name: string): VmDetails | undefined;
 	attach(name: string, mode: AttachMode): ConsoleSession;
 	close(): void;
 }

@@ -3,18 +3,23 @@
 // has been played so far, then follows.
 import { EventEmitter } from 'node:events';
 import type { Recording } from '../term/recording.ts';
-import type { AttachMode, ConsoleFeed, ConsoleSession, VmSummary } from './feed.ts';
+import { GuestParser } from '../guest/index.ts';
+import { replayNetReport, replayScreenReport } from '../devices/replay.ts';
+import type { AttachMode, ConsoleFeed, ConsoleSession, VmDetails, VmSummary } from './feed.ts';
 
 export interface ReplaySpec {
 	name: string;
 	recording: Recording;
 	/** Shown in the status line where a live VM shows its log file. */
 	log: string;
-	/** Playback speed factor; 0 or Infinity plays everything at once. */
+	/** Playback speed factor; Infinity plays everything at once. */
 	speed?: number;
-	/** Extra status from the played text (boot stage, alerts), when a parser is available. */
-	analyze?: (played: Buffer) => { stage?: string; alerts: string[] };
 }
+
+// The guest parser decides a prompt stage once output has been quiet this long.
+const PARSER_TICK_MS = 500;
+// Panel reports are rebuilt from the parser's summary at most this often.
+const DETAILS_MS = 1000;
 
 class Player extends EventEmitter {
 	readonly spec: ReplaySpec;
@@ -23,12 +28,42 @@ class Player extends EventEmitter {
 	private timer: NodeJS.Timeout | undefined;
 	private started = Date.now();
 	viewers = 0;
-	status: { stage?: string; alerts: string[] } = { alerts: [] };
+	readonly parser = new GuestParser();
+	private parserTimer: NodeJS.Timeout;
+	private detailsAt = 0;
+	private cachedDetails: VmDetails | undefined;
 
 	constructor(spec: ReplaySpec) {
 		super();
 		this.spec = spec;
 		this.tick();
+		this.parserTimer = setInterval(() => {
+			if (this.parser.tick(Date.now()).length) this.statusChanged();
+		}, PARSER_TICK_MS);
+		this.parserTimer.unref();
+	}
+
+	private statusChanged(): void {
+		this.cachedDetails = undefined;
+		this.emit('status');
+	}
+
+	status(): { stage?: string; alerts: string[] } {
+		const live = this.parser.state();
+		return { stage: live.stage ?? undefined, alerts: live.alerts };
+	}
+
+	details(): VmDetails {
+		if (!this.cachedDetails || Date.now() - this.detailsAt >= DETAILS_MS) {
+			const summary = this.parser.summary();
+			this.cachedDetails = {
+				stages: summary.boots.at(-1)?.stages ?? [],
+				net: replayNetReport(summary),
+				screen: replayScreenReport(summary),
+			};
+			this.detailsAt = Date.now();
+		}
+		return this.cachedDetails;
 	}
 
 	get done(): boolean {
@@ -44,8 +79,11 @@ class Player extends EventEmitter {
 		if (batch.length) {
 			const data = Buffer.concat(batch);
 			this.played.push(data);
-			if (this.spec.analyze) this.status = this.spec.analyze(Buffer.concat(this.played));
+			const before = this.status();
+			this.parser.push(data, Date.now());
+			const after = this.status();
 			this.emit('data', data);
+			if (after.stage !== before.stage || after.alerts.length !== before.alerts.length) this.statusChanged();
 		}
 		if (this.done) {
 			this.emit('finished');
@@ -57,6 +95,7 @@ class Player extends EventEmitter {
 
 	stop(): void {
 		clearTimeout(this.timer);
+		clearInterval(this.parserTimer);
 	}
 }
 
@@ -102,9 +141,7 @@ export class ReplayFeed extends EventEmitter implements ConsoleFeed {
 		this.players = specs.map((s) => new Player(s));
 		for (const p of this.players) {
 			p.on('finished', () => this.emit('vms', this.list()));
-			p.on('data', () => {
-				if (p.spec.analyze) this.emit('vms', this.list());
-			});
+			p.on('status', () => this.emit('vms', this.list()));
 		}
 	}
 
@@ -113,14 +150,17 @@ export class ReplayFeed extends EventEmitter implements ConsoleFeed {
 			name: p.spec.name,
 			backend: 'replay',
 			state: p.done ? 'finished' : 'playing',
-			stage: p.status.stage,
-			alerts: p.status.alerts,
+			...p.status(),
 			viewers: p.viewers,
 			log: p.spec.log,
 			cols: p.spec.recording.cols,
 			rows: p.spec.recording.rows,
 			readOnly: true,
 		}));
+	}
+
+	details(name: string): VmDetails | undefined {
+		return this.players.find((x) => x.spec.name === name)?.details();
 	}
 
 	attach(name: string, _mode: AttachMode): ConsoleSession {
