@@ -55,7 +55,7 @@ export async function run({ seconds = Number(process.argv[2]) || 15 } = {}) {
 			fb.start();
 			net.start();
 			return async () => {
-				fb.stop();
+				fb.close();
 				net.stop();
 			};
 		};

@@ -115,6 +115,11 @@ export class FramebufferMonitor {
 	stop(): void {
 		this.stopped = true;
 		clearTimeout(this.timer);
+	}
+
+	/** Stop for good and remove the dump directory if we made it. */
+	close(): void {
+		this.stop();
 		if (this.ownDir) rmSync(this.dumpDir, { recursive: true, force: true });
 	}
 

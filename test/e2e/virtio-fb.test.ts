@@ -47,7 +47,7 @@ test('virtio-gpu: resolution, updating, black after blanking, PNG', { timeout: H
 	}
 	const lab = await bootLab(t, guest, { gpu: '1024x768' });
 	const mon = new FramebufferMonitor(lab.qmp, { minMs: 200, maxMs: 1000 });
-	t.after(() => mon.stop());
+	t.after(() => mon.close());
 	// Before the guest driver: QEMU's placeholder.
 	const early = await screenReport(mon, null, { fresh: true });
 	if (early.host?.driverOk === false) assert.equal(early.verdict.code, 'no-scanout');

@@ -25,7 +25,7 @@ test('mtu=1500 without a GPU', { timeout: HANG_GUARD_MS }, async (t) => {
 	assert.deepEqual(r.verdict, { code: 'accepted', text: 'F_MTU accepted: MTU 1500', mtu: 1500 });
 
 	const mon = new FramebufferMonitor(lab.qmp);
-	t.after(() => mon.stop());
+	t.after(() => mon.close());
 	const s = await screenReport(mon, null, { fresh: true, png: true });
 	assert.deepEqual(s.verdict, { code: 'no-device', text: 'no display device' });
 	assert.equal(s.png, undefined);

@@ -12,6 +12,8 @@ import { Qmp } from '../../src/devices/qmp.ts';
 import { FramebufferMonitor } from '../../src/devices/framebuffer.ts';
 import { screenReport } from '../../src/devices/screen.ts';
 import { NetMonitor, netReport } from '../../src/devices/net.ts';
+import { VmDevices } from '../../src/devices/vm-devices.ts';
+import { scanBytes } from '../../src/guest/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'obsdtui-fb-'));
 const procs: ChildProcess[] = [];
@@ -69,5 +71,41 @@ test('net monitor: host_mtu 65535 offered, the guest has not negotiated', async 
 	});
 	const r = netReport(host, null, null);
 	assert.equal(r.verdict.code, 'pending');
+	await qmp.close();
+});
+
+test('VmDevices: the daemon-side net and screen ops over a real QEMU and a stand-in helper', async () => {
+	const qmp = await qemu('vmdev', ['-device', 'virtio-gpu-pci,id=gpu0', '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0,id=net0,host_mtu=9000,romfile=']);
+	const sent: Record<string, unknown>[] = [];
+	let dev: VmDevices;
+	const stats = { framesIn: 3, largestIn: 8042, probe: { state: 'running', max: 9000, mtu: 0, tries: 1, error: null } };
+	// The helper answers every net-* command with a net event, asynchronously.
+	const control = (cmd: Record<string, unknown>) => {
+		sent.push(cmd);
+		setImmediate(() => dev.onHelperEvent({ event: 'net', ...stats, pcap: cmd.path ?? null }));
+	};
+	dev = new VmDevices({ qmp, observe: true, control });
+	assert.deepEqual(sent, [{ cmd: 'net-stats' }]);
+	await new Promise((r) => setImmediate(r));
+	assert.equal(dev.wire?.largestIn, 8042);
+	assert.equal(dev.onHelperEvent({ event: 'exited' }), false);
+
+	const guestDevices = scanBytes(Buffer.from('vio0 at virtio32: 1 queue, address 52:54:00:12:34:56, mtu 9000\n')).boots[0].devices;
+	const { report } = await dev.netOp({ probe: { max: 9000 }, pcap: '/tmp/x.pcap' }, guestDevices);
+	assert.deepEqual(sent.slice(1), [{ cmd: 'net-pcap', path: '/tmp/x.pcap' }, { cmd: 'net-probe', max: 9000 }]);
+	assert.equal(report.wire?.probe.state, 'running');
+	assert.equal(report.host?.hostMtu, 9000);
+	assert.equal(report.guest?.mtu, 9000);
+	assert.equal(report.verdict.code, 'accepted');
+
+	const screen = await dev.screenOp({ fresh: true, thumb: { cols: 20, rows: 6 } }, []);
+	assert.equal(screen.report.verdict.code, 'no-scanout');
+	assert.equal(screen.report.thumbnail?.length, 6);
+	dev.close();
+
+	const plain = new VmDevices({ qmp, observe: false, control: () => assert.fail('no helper commands without an observe network') });
+	await assert.rejects(plain.netOp({ probe: {} }, []), /no observe network/);
+	assert.equal((await plain.netOp({}, [])).report.wire, null);
+	plain.close();
 	await qmp.close();
 });
