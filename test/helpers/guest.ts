@@ -49,6 +49,8 @@ function build(): TestGuest | null {
 		if (required()) throw new Error(`OBSDTUI_REQUIRE_QEMU=1 but ${unavailable}`);
 		return null;
 	}
+	// A (re)build says what it downloaded and how long it took: worth seeing in CI.
+	if (r.stderr) process.stderr.write(r.stderr);
 	const g = JSON.parse(r.stdout) as TestGuest;
 	if (!existsSync(g.kernel) || !existsSync(g.initrd)) throw new Error(`test guest build printed missing files: ${r.stdout.trim()}`);
 	return { kernel: g.kernel, initrd: g.initrd, append: g.append };
