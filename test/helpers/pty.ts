@@ -13,6 +13,8 @@ export interface PtyOptions {
 	cols?: number;
 	rows?: number;
 	env?: Record<string, string>;
+	/** Run this program instead of the obsdtui bundle (args are then its arguments). */
+	file?: string;
 }
 
 export class PtyRun {
@@ -27,7 +29,7 @@ export class PtyRun {
 		const cols = opts.cols ?? 120;
 		const rows = opts.rows ?? 40;
 		this.view = new xterm.Terminal({ cols, rows, allowProposedApi: true });
-		this.pty = spawn(process.execPath, [BUNDLE, ...args], {
+		this.pty = spawn(opts.file ?? process.execPath, opts.file ? args : [BUNDLE, ...args], {
 			name: 'xterm-256color',
 			cols,
 			rows,
