@@ -36,6 +36,7 @@ struct source {
 	int		 fd;		/* -1 once the console hit EOF */
 	pid_t		 pid;		/* -1: no child (serial) */
 	int		 pgrp;		/* signal the child's process group */
+	int		 telnet;	/* qemu: the socket speaks telnet */
 	int		 tn;		/* telnet parser state */
 	struct buf	 out;		/* bytes waiting for the console */
 };
@@ -102,7 +103,7 @@ void	 ctl_net_pcap(const unsigned char *, size_t);
 /* source.c */
 void	 src_exec(char **, int, int);
 void	 src_serial(const char *, long, const char *, const char *);
-int	 src_qemu(char **, const char *);
+int	 src_qemu(char **, const char *, int);
 void	 src_readable(void);
 void	 src_writable(void);
 void	 src_input(const unsigned char *, size_t);

@@ -284,12 +284,12 @@ finish(int code)
 
 /* Start QEMU; on failure wait for it, so its exit status is recorded. */
 static void
-start_qemu(char **argv, const char *console)
+start_qemu(char **argv, const char *console, int telnet)
 {
 	char	 json[256];
 	int	 st;
 
-	if (src_qemu(argv, console) == 0)
+	if (src_qemu(argv, console, telnet) == 0)
 		return;
 	snprintf(json, sizeof(json), "{\"event\":\"error\",\"message\":"
 	    "\"QEMU did not open its console socket\"}");
@@ -346,6 +346,7 @@ main(int argc, char *argv[])
 	const char	*dir = NULL, *sub, *dev = NULL, *console = NULL;
 	const char	*netsock = NULL, *netremote = NULL;
 	const char	*mode = "8N1", *flow = "none", *size = "80x24";
+	const char	*proto = "telnet";
 	long		 speed = 0;
 	int		 i, cols, rows;
 	char		 x;
@@ -383,6 +384,9 @@ main(int argc, char *argv[])
 		case 's':
 			console = argv[i + 1];
 			break;
+		case 'T':
+			proto = argv[i + 1];
+			break;
 		case 'n':
 			netsock = argv[i + 1];
 			break;
@@ -404,7 +408,8 @@ main(int argc, char *argv[])
 		    cols < 1 || cols > 10000 || rows < 1 || rows > 10000)
 			usage();
 	} else if (strcmp(sub, "qemu") == 0) {
-		if (i >= argc || console == NULL)
+		if (i >= argc || console == NULL || (strcmp(proto, "telnet") != 0 &&
+		    strcmp(proto, "raw") != 0))
 			usage();
 	} else
 		usage();
@@ -440,7 +445,7 @@ main(int argc, char *argv[])
 	else if (strcmp(sub, "serial") == 0)
 		src_serial(dev, speed, mode, flow);
 	else
-		start_qemu(argv + i, console);
+		start_qemu(argv + i, console, strcmp(proto, "telnet") == 0);
 	started();
 	if (listen(h.listenfd, 8) == -1)
 		err(1, "listen");

@@ -39,15 +39,33 @@
 
 enum { TN_DATA, TN_IAC, TN_OPT, TN_SB, TN_SBIAC };
 
-/* The child must not inherit our ignored SIGPIPE (exec keeps SIG_IGN). */
-static void
-child_signals(void)
+/*
+ * Fork with our signals blocked: a SIGTERM that reaches the child before it
+ * reset its handlers would run our handler there and be lost.  The child
+ * also must not inherit our ignored SIGPIPE (execve keeps SIG_IGN).
+ */
+static pid_t
+forkchild(void)
 {
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
+	sigset_t	 all, old;
+	pid_t		 pid;
+
+	sigemptyset(&all);
+	sigaddset(&all, SIGCHLD);
+	sigaddset(&all, SIGTERM);
+	sigaddset(&all, SIGINT);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if ((pid = fork()) == -1)
+		err(1, "fork");
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
 }
 
 void
@@ -62,11 +80,8 @@ src_exec(char **argv, int cols, int rows)
 	ws.ws_row = rows;
 	if (openpty(&m, &s, NULL, NULL, &ws) == -1)
 		err(1, "openpty");
-	if ((pid = fork()) == -1)
-		err(1, "fork");
-	if (pid == 0) {
+	if ((pid = forkchild()) == 0) {
 		close(m);
-		child_signals();
 		if (setsid() == -1 || ioctl(s, TIOCSCTTY, 0) == -1 ||
 		    dup2(s, 0) == -1 || dup2(s, 1) == -1 || dup2(s, 2) == -1) {
 			dprintf(s, "obsdtui-helper: pty setup: %s\r\n",
@@ -210,11 +225,13 @@ src_serial(const char *dev, long speed, const char *mode, const char *flow)
 
 /*
  * Run QEMU, then connect to its console socket.  QEMU waits for this
- * connection (wait=on) before it starts the guest, so no byte is lost.
- * Returns -1 if QEMU died or never made the socket.
+ * connection (wait=on) before it starts the guest.  With telnet=on, QEMU
+ * 7.2 can still drop the guest's first bytes while it negotiates; a raw
+ * socket (telnet=off) does not.  Returns -1 if QEMU died or never made the
+ * socket.
  */
 int
-src_qemu(char **argv, const char *path)
+src_qemu(char **argv, const char *path, int telnet)
 {
 	struct sockaddr_un	 sun;
 	int64_t			 deadline;
@@ -227,10 +244,8 @@ src_qemu(char **argv, const char *path)
 		errx(1, "%s: path too long for a unix socket", path);
 	strncpy(sun.sun_path, path, sizeof(sun.sun_path) - 1);
 	h.src.kind = SRC_QEMU;
-	if ((pid = fork()) == -1)
-		err(1, "fork");
-	if (pid == 0) {
-		child_signals();
+	h.src.telnet = telnet;
+	if ((pid = forkchild()) == 0) {
 		if ((null = open("/dev/null", O_RDONLY)) != -1)
 			dup2(null, 0);
 		execvp(argv[0], argv);
@@ -347,7 +362,7 @@ src_readable(void)
 		src_close();
 		return;
 	}
-	if (h.src.kind == SRC_QEMU)
+	if (h.src.telnet)
 		log_output(out, telnet(buf, r, out));
 	else
 		log_output(buf, r);
@@ -378,7 +393,7 @@ src_input(const unsigned char *p, size_t n)
 
 	if (h.src.fd == -1)
 		return;
-	if (h.src.kind != SRC_QEMU)
+	if (!h.src.telnet)
 		buf_append(&h.src.out, p, n);
 	else {
 		for (i = start = 0; i < n; i++) {
@@ -416,6 +431,12 @@ src_break(void)
 		}
 		break;
 	case SRC_QEMU:
+		if (!h.src.telnet) {
+			event("{\"event\":\"break_unsupported\",\"message\":"
+			    "\"the console socket is raw: send the BREAK with "
+			    "QMP chardev-send-break\"}");
+			break;
+		}
 		/* In order with typed input; QEMU turns it into a PL011 break. */
 		buf_append(&h.src.out, brk, 2);
 		src_writable();

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Recorder, alive, startExec, tmpVmDir, waitUntil } from './helper-harness.ts';
+import { Recorder, alive, readLog, startExec, tmpVmDir, waitUntil } from './helper-harness.ts';
 
 function gone(dir: string): void {
 	assert.equal(existsSync(join(dir, 'helper.sock')), false, 'helper.sock removed');
@@ -14,7 +14,6 @@ test('kill TERM ends the command and the helper', async (t) => {
 	const dir = tmpVmDir(t);
 	const pid = await startExec(dir, 'echo up; sleep 1000');
 	const r = await Recorder.connect(dir);
-	await waitUntil(() => r.conn.hello.log_size > 0 || r.text().includes('up'), 'up');
 	r.conn.kill('TERM');
 	const ev = await r.waitEvent('exited');
 	assert.equal(ev.status, null);
@@ -28,6 +27,7 @@ test('kill KILL ends a command that ignores SIGTERM', async (t) => {
 	const dir = tmpVmDir(t);
 	const pid = await startExec(dir, 'trap "" TERM; echo up; while :; do sleep 1; done');
 	const r = await Recorder.connect(dir);
+	await waitUntil(() => readLog(dir).toString().includes('up'), 'the trap to be set');
 	r.conn.kill('TERM');
 	r.conn.kill('KILL');
 	const ev = await r.waitEvent('exited');

@@ -13,24 +13,20 @@ const FIRMWARE = ['/usr/share/qemu-efi-aarch64/QEMU_EFI.fd', '/opt/homebrew/shar
 const hasQemu = spawnSync('qemu-system-aarch64', ['--version'], { stdio: 'ignore' }).status === 0;
 const skip = !hasQemu ? 'needs qemu-system-aarch64' : !FIRMWARE ? 'needs AArch64 UEFI firmware' : false;
 
-test('qemu: telnet negotiation never reaches the log, typed bytes reach the guest, TERM ends QEMU', { skip, timeout: 180_000 }, async (t) => {
-	const dir = tmpVmDir(t);
+function qemuArgs(sock: string, telnet: boolean): string[] {
+	return ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a72', '-m', '256', '-nodefaults', '-display', 'none', '-bios', FIRMWARE!,
+		'-chardev', `socket,id=ser0,path=${sock},server=on,wait=on,telnet=${telnet ? 'on' : 'off'}`, '-serial', 'chardev:ser0'];
+}
+
+/** Boot the firmware to its shell, type a command, and end QEMU with K TERM. */
+async function shellSession(dir: string, telnet: boolean): Promise<Recorder> {
 	const sock = join(dir, 'console.sock');
-	const argv = ['qemu', '-s', sock, '--', 'qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a72', '-m', '256', '-nodefaults',
-		'-display', 'none', '-bios', FIRMWARE!,
-		'-chardev', `socket,id=ser0,path=${sock},server=on,wait=on,telnet=on`, '-serial', 'chardev:ser0'];
-	await spawnHelper({ vmDir: dir, boot: 1, argv });
+	await spawnHelper({ vmDir: dir, boot: 1, argv: ['qemu', '-s', sock, '-T', telnet ? 'telnet' : 'raw', '--', ...qemuArgs(sock, telnet)] });
 	const pid = helperPid(dir)!;
 	const r = await Recorder.connect(dir);
 	assert.equal(r.conn.hello.source, 'qemu');
-
 	// The shell offers to skip startup.nsh with ESC; either way it ends at "Shell> ".
 	await waitUntil(() => readLog(dir).toString('latin1').includes('Shell> '), 'the UEFI shell prompt', 150_000);
-	const log = readLog(dir);
-	// QEMU opens the connection with IAC WILL/DO negotiation; none of it is console output.
-	assert.equal(log.indexOf(0xff), -1);
-	assert.match(log.toString('latin1'), /^UEFI firmware/);
-
 	r.conn.sendBreak();
 	// Typed one key at a time: the firmware polls a 16-byte UART FIFO and drops a paste.
 	for (const key of 'echo obsdtui-was-here\r') {
@@ -38,12 +34,27 @@ test('qemu: telnet negotiation never reaches the log, typed bytes reach the gues
 		await new Promise((res) => setTimeout(res, 50));
 	}
 	await waitUntil(() => readLog(dir).toString('latin1').includes('\r\nobsdtui-was-here\r\n'), 'the output of echo', 60_000);
-
 	r.conn.kill('TERM');
 	const ev = await r.waitEvent('exited');
 	assert.equal(ev.log_size, readLog(dir).length);
 	await waitUntil(() => !alive(pid), 'the helper to exit');
 	assert.equal(existsSync(join(dir, 'helper.sock')), false);
+	return r;
+}
+
+test('qemu, telnet console: negotiation never reaches the log, typed bytes reach the guest, TERM ends QEMU', { skip, timeout: 240_000 }, async (t) => {
+	const dir = tmpVmDir(t);
+	const r = await shellSession(dir, true);
+	// QEMU opens the connection with IAC WILL/DO negotiation; none of it is console output.
+	assert.equal(readLog(dir).indexOf(0xff), -1);
+	assert.equal(r.event('break_unsupported'), undefined);
+});
+
+test("qemu, raw console: the firmware's very first line is in the log", { skip, timeout: 240_000 }, async (t) => {
+	const dir = tmpVmDir(t);
+	const r = await shellSession(dir, false);
+	assert.match(readLog(dir).toString('latin1'), /^UEFI firmware/);
+	assert.match(String(r.event('break_unsupported')?.message), /chardev-send-break/);
 });
 
 test('qemu: a QEMU that fails to start fails spawnHelper with its error', { skip: !hasQemu && 'needs qemu-system-aarch64' }, async (t) => {
@@ -87,7 +98,7 @@ srv.listen(process.argv[1]);
 test('qemu source: telnet commands are stripped from output, IAC is escaped on input, BREAK is IAC BRK', async (t) => {
 	const dir = tmpVmDir(t);
 	const sock = join(dir, 'console.sock');
-	await spawnHelper({ vmDir: dir, boot: 1, argv: ['qemu', '-s', sock, '--', process.execPath, '-e', FAKE_QEMU, sock] });
+	await spawnHelper({ vmDir: dir, boot: 1, argv: ['qemu', '-s', sock, '-T', 'telnet', '--', process.execPath, '-e', FAKE_QEMU, sock] });
 	const pid = helperPid(dir)!;
 	const r = await Recorder.connect(dir);
 	r.conn.input(Buffer.from('a\xffb\n', 'latin1'));
@@ -102,4 +113,27 @@ test('qemu source: telnet commands are stripped from output, IAC is escaped on i
 	await waitUntil(() => !alive(pid), 'the helper to exit');
 	const events = readIndex(bootIndexPath(dir, 1)).flatMap((x) => (x.kind === 'e' ? [x.json.event] : []));
 	assert.deepEqual(events, ['started', 'exited']);
+});
+
+// A raw console socket: bytes pass untouched both ways.
+const FAKE_RAW = `
+const net = require('node:net');
+net.createServer((c) => {
+	c.write(Buffer.from([0x68, 0x69, 0xff, 0xfb, 0x01, 0x0a]));
+	c.on('data', (d) => c.write('got:' + d.toString('hex') + '\\n'));
+}).listen(process.argv[1]);
+`;
+
+test('qemu source, raw: 0xff is data both ways', async (t) => {
+	const dir = tmpVmDir(t);
+	const sock = join(dir, 'console.sock');
+	await spawnHelper({ vmDir: dir, boot: 1, argv: ['qemu', '-s', sock, '-T', 'raw', '--', process.execPath, '-e', FAKE_RAW, sock] });
+	const r = await Recorder.connect(dir);
+	await waitUntil(() => readLog(dir).length === 6, 'the greeting');
+	r.conn.input(Buffer.from([0xff, 0xf3]));
+	const expected = Buffer.concat([Buffer.from([0x68, 0x69, 0xff, 0xfb, 0x01, 0x0a]), Buffer.from('got:fff3\n')]);
+	await waitUntil(() => readLog(dir).length >= expected.length, 'the reply');
+	assert.deepEqual(readLog(dir), expected);
+	r.conn.kill('KILL');
+	assert.equal((await r.waitEvent('exited')).signal, 'SIGKILL');
 });

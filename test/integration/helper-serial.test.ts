@@ -32,15 +32,13 @@ test('serial: bytes both ways through a pty pair, BREAK does not break anything'
 	const dir = tmpVmDir(t);
 	const peer = spawn('python3', ['-c', PEER], { stdio: ['pipe', 'pipe', 'inherit'] });
 	t.after(() => peer.kill('SIGKILL'));
-	let fromHelper = '';
-	let slave = '';
-	peer.stdout.on('data', (b: Buffer) => {
-		if (!slave) {
-			slave = b.toString().split('\n')[0];
-			fromHelper += b.toString().slice(slave.length + 1);
-		} else fromHelper += b.toString('latin1');
-	});
-	await waitUntil(() => slave !== '', 'the pty peer');
+	// The peer's stdout: the slave path and a newline, then what the helper wrote.
+	let peerOut = '';
+	peer.stdout.on('data', (b: Buffer) => (peerOut += b.toString('latin1')));
+	const nl = () => peerOut.indexOf('\n');
+	const fromHelper = () => peerOut.slice(nl() + 1);
+	await waitUntil(() => nl() !== -1, 'the pty peer');
+	const slave = peerOut.slice(0, nl());
 
 	await spawnHelper({ vmDir: dir, boot: 1, argv: ['serial', '-D', slave, '-S', '115200', '-P', '8N1', '-F', 'none'] });
 	const pid = helperPid(dir)!;
@@ -56,11 +54,11 @@ test('serial: bytes both ways through a pty pair, BREAK does not break anything'
 	await waitUntil(() => r.text() === device.toString('latin1'), 'the device bytes on the connection');
 
 	r.conn.input(Buffer.from('boot -s\n'));
-	await waitUntil(() => fromHelper === 'boot -s\n', 'typed bytes at the device');
+	await waitUntil(() => fromHelper() === 'boot -s\n', 'typed bytes at the device');
 
 	r.conn.sendBreak();
 	r.conn.input(Buffer.from('after break\n'));
-	await waitUntil(() => fromHelper === 'boot -s\nafter break\n', 'typed bytes after the BREAK');
+	await waitUntil(() => fromHelper() === 'boot -s\nafter break\n', 'typed bytes after the BREAK');
 	// A status round trip: any error event about the BREAK came before its answer.
 	r.conn.control({ cmd: 'status' });
 	await r.waitEvent('status');
