@@ -54,6 +54,25 @@ export class Tmux {
 		return this.tmux('display-message', '-p', '-t', '0', '#{alternate_on}').trim() === '1';
 	}
 
+	/** Set a global tmux option on this server. */
+	set(option: string, value: string): void {
+		this.tmux('set-option', '-g', option, value);
+	}
+
+	/** A tmux format evaluated for the pane, e.g. `#{mouse_any_flag}`. */
+	option(format: string): string {
+		return this.tmux('display-message', '-p', '-t', '0', format).trim();
+	}
+
+	paneTitle(): string {
+		return this.option('#{pane_title}');
+	}
+
+	/** Names of tmux's paste buffers ('' when none): OSC 52 from a pane would create one. */
+	buffers(): string {
+		return this.tmux('list-buffers', '-F', '#{buffer_name}').trim();
+	}
+
 	async waitFor(check: (screen: string) => boolean, ms = 20000, what = 'screen'): Promise<string> {
 		const deadline = Date.now() + ms;
 		for (;;) {

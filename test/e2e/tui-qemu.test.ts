@@ -1,0 +1,157 @@
+// The TUI against the real arm64 test guest, in real terminals (tmux): a rw and a spy
+// viewer see the daemon's screen cell for cell, the spy's keys never reach the guest,
+// resizing re-lays out cleanly, and hostile guest output changes nothing in the viewer.
+// One boot for the whole file.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Sandbox } from '../helpers/cli.ts';
+import { testGuest, guestUnavailableReason, type TestGuest } from '../helpers/guest.ts';
+import { Tmux, haveTmux } from '../helpers/tmux.ts';
+import { BUNDLE } from '../helpers/pty.ts';
+import { connectDaemon } from '../../src/client/client.ts';
+
+const box = new Sandbox('ott');
+let guest: TestGuest | null = null;
+const terms: Tmux[] = [];
+
+before(async () => {
+	guest = haveTmux() ? await testGuest() : null;
+	if (!guest) return;
+	const g = guest;
+	await box.ok(['up', 't1', '--kernel', g.kernel, '--initrd', g.initrd, '--append', g.append, '--mem', '512']);
+	await box.ok(['wait', 't1', '--for', '# $', '--timeout', '240'], { timeoutMs: 260000 });
+});
+
+after(() => {
+	for (const t of terms) t.kill();
+	box.cleanup();
+});
+
+function skipReason(): string {
+	return haveTmux() ? guestUnavailableReason() : 'tmux is not installed';
+}
+
+function viewer(width: number, height: number, args: string): Tmux {
+	const t = new Tmux(width, height);
+	terms.push(t);
+	t.start(`${process.execPath} ${BUNDLE} ${args}`, {
+		OBSDTUI_RUNTIME_DIR: String(box.env.OBSDTUI_RUNTIME_DIR),
+		OBSDTUI_STATE_DIR: String(box.env.OBSDTUI_STATE_DIR),
+		PATH: process.env.PATH ?? '',
+	});
+	return t;
+}
+
+/** The daemon's own screen of t1, as text lines. */
+async function daemonScreen(): Promise<string[]> {
+	process.env.OBSDTUI_RUNTIME_DIR = String(box.env.OBSDTUI_RUNTIME_DIR);
+	process.env.OBSDTUI_STATE_DIR = String(box.env.OBSDTUI_STATE_DIR);
+	const c = await connectDaemon({ autostart: false, who: 'tui-qemu test' });
+	try {
+		return (await c.request<{ lines: string[] }>('screen_text', { name: 't1' })).lines;
+	} finally {
+		c.close();
+	}
+}
+
+const rowsOf = (capture: string) => capture.replace(/\n$/, '').split('\n');
+const guestPart = (rows: string[], n: number, width = 80) => rows.slice(0, n).map((r) => [...r].slice(0, width).join('').trimEnd());
+
+async function settledScreen(): Promise<string[]> {
+	// The guest is quiet once a command's output is in; two equal reads say so.
+	let prev = await daemonScreen();
+	for (;;) {
+		await new Promise((r) => setTimeout(r, 300));
+		const now = await daemonScreen();
+		if (now.join('\n') === prev.join('\n')) return now.map((l) => l.trimEnd());
+		prev = now;
+	}
+}
+
+test('rw and spy viewers show the guest screen cell for cell; the spy cannot type', async (t) => {
+	if (!guest) return t.skip(skipReason());
+	const rw = viewer(120, 40, 'attach t1');
+	await rw.waitForText('t1 │ running', 30000);
+	const spy = viewer(120, 40, 'attach t1 --spy');
+	await spy.waitForText('│ spy │', 30000);
+
+	rw.type('echo hello-$((6*7))');
+	rw.sendKeys('Enter');
+	await rw.waitForText('\nhello-42', 60000);
+	await spy.waitForText('\nhello-42', 60000);
+
+	spy.type('echo spied-$((1+1))');
+	spy.sendKeys('Enter');
+	await spy.waitForText('spy: your keys do not reach t1');
+	rw.type('echo after-$((2+3))');
+	rw.sendKeys('Enter');
+	await rw.waitForText('\nafter-5', 60000);
+
+	const screen = await settledScreen();
+	await rw.waitFor((s) => guestPart(rowsOf(s), 24).join('\n') === screen.join('\n'), 20000, 'the rw viewer to match the daemon screen');
+	await spy.waitFor((s) => guestPart(rowsOf(s), 24).join('\n') === screen.join('\n'), 20000, 'the spy to match the daemon screen');
+	const log = readFileSync(join(box.vmDir('t1'), 'boot.001.log'), 'latin1');
+	assert.equal(log.includes('spied'), false, "the spy's keys never reached the guest");
+	assert.match(log, /after-5/);
+
+	// Attributes too: tmux renders both viewers' cells; the guest region must be identical.
+	const a = rowsOf(rw.capture(true)).slice(0, 24);
+	const b = rowsOf(spy.capture(true)).slice(0, 24);
+	assert.deepEqual(a.map((r) => r.slice(0, 200)), b.map((r) => r.slice(0, 200)));
+
+	spy.sendKeys('C-]', 'q');
+	await spy.waitFor(() => spy.dead(), 20000, 'the spy to quit');
+});
+
+test('resizing the terminal re-lays out without garbage', async (t) => {
+	if (!guest) return t.skip(skipReason());
+	const v = viewer(120, 40, 'attach t1 --spy');
+	await v.waitForText('Boot timeline', 30000);
+	const screen = await settledScreen();
+	v.resize(80, 24);
+	const small = rowsOf(await v.waitFor((s) => !s.includes('Boot timeline') && /^ t1 │/m.test(s), 20000, 'the narrow layout'));
+	assert.equal(small.length, 24);
+	assert.match(small[23], /^ t1 │ running/);
+	// 23 pane rows: the guest screen without its first row (the cursor is on the last row)
+	// or without its last one; either way whole guest rows, nothing wrapped or left over.
+	const pane = small.slice(0, 23).map((r) => r.trimEnd());
+	const fits = [screen.slice(0, 23), screen.slice(1, 24)].some((w) => w.join('\n') === pane.join('\n'));
+	assert.ok(fits, `pane rows are guest rows:\n${pane.join('\n')}`);
+	v.resize(120, 40);
+	const big = rowsOf(await v.waitForText('Boot timeline', 20000));
+	assert.deepEqual(guestPart(big, 24), screen);
+	assert.ok(big.slice(25, 39).every((r) => !/\S/.test(r.slice(0, 80))), 'below the guest: empty rows after the edge line');
+	v.sendKeys('C-]', 'q');
+});
+
+test('a guest printing OSC 52, a title, DA/DSR queries and mode changes changes nothing in the viewer', async (t) => {
+	if (!guest) return t.skip(skipReason());
+	// Control: with set-clipboard on, a program in a pane that prints OSC 52 does create
+	// a tmux paste buffer, so an empty buffer list below means something.
+	const control = new Tmux(80, 24);
+	terms.push(control);
+	control.start("sh -c 'sleep 1; printf \"\\033]52;c;Y29udHJvbA==\\007\"; sleep 30'");
+	control.set('set-clipboard', 'on');
+	await control.waitFor(() => control.buffers() !== '', 10000, 'the control OSC 52 to make a buffer');
+
+	const rw = viewer(120, 40, 'attach t1 --takeover');
+	rw.set('set-clipboard', 'on');
+	await rw.waitForText('t1 │ running', 30000);
+	const titleBefore = rw.paneTitle();
+	rw.type(
+		"printf '\\033]52;c;cHduZWQ=\\007\\033]0;PWNED\\007\\033]2;PWNED\\033\\\\\\033[c\\033[>c\\033[6n\\033[?1000h\\033[?2004h\\033[?1049hHOSTILE-DONE-%d\\n' 7",
+	);
+	rw.sendKeys('Enter');
+	await rw.waitForText('\nHOSTILE-DONE-7', 60000);
+	assert.equal(rw.paneTitle(), titleBefore, 'the title did not change');
+	assert.equal(rw.option('#{mouse_any_flag}'), '0', 'no mouse tracking');
+	assert.equal(rw.buffers(), '', 'OSC 52 did not reach the clipboard (tmux would keep it as a paste buffer)');
+	// A DA or DSR answer would have been typed into the guest's shell.
+	const log = readFileSync(join(box.vmDir('t1'), 'boot.001.log'), 'latin1');
+	assert.ok(log.includes('\x1b]52;c;cHduZWQ=\x07') && log.includes('\x1b[6n'), 'the guest really sent them');
+	const after = log.slice(log.lastIndexOf('HOSTILE-DONE-7'));
+	assert.equal(/\x1b\[\?[0-9;]*c|\x1b\[>[0-9;]*c|\x1b\[\d+;\d+R/.test(after.slice(0, 200)), false);
+	rw.sendKeys('C-]', 'q');
+});
