@@ -10,14 +10,14 @@
 #include <stdint.h>
 
 #define PROTOCOL_VERSION	1
-#define OUTQ_MAX	(4 * 1024 * 1024)	/* output queued for the daemon */
-#define INQ_MAX		(1024 * 1024)		/* input queued for the console */
-#define FRAME_MAX	(1024 * 1024)		/* largest frame from the daemon */
+#define OUTQ_MAX	(4 * 1024 * 1024)	/* output queued for daemon */
+#define INQ_MAX		(1024 * 1024)		/* input queued for console */
+#define FRAME_MAX	(1024 * 1024)		/* largest daemon frame */
 #define READ_CHUNK	65536
-#define TSTAMP_MS	100			/* min gap between t records */
-#define DRAIN_MS	2000			/* read the console after exit */
-#define FLUSH_MS	2000			/* flush the daemon after exit */
-#define CONNECT_MS	10000			/* wait for QEMU's console socket */
+#define TSTAMP_MS	100		/* min gap between t records */
+#define DRAIN_MS	2000		/* read the console after exit */
+#define FLUSH_MS	2000		/* flush the daemon after exit */
+#define CONNECT_MS	10000		/* wait for QEMU's console socket */
 
 enum srckind {
 	SRC_EXEC,

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -408,8 +407,8 @@ main(int argc, char *argv[])
 		    cols < 1 || cols > 10000 || rows < 1 || rows > 10000)
 			usage();
 	} else if (strcmp(sub, "qemu") == 0) {
-		if (i >= argc || console == NULL || (strcmp(proto, "telnet") != 0 &&
-		    strcmp(proto, "raw") != 0))
+		if (i >= argc || console == NULL ||
+		    (strcmp(proto, "telnet") != 0 && strcmp(proto, "raw") != 0))
 			usage();
 	} else
 		usage();

@@ -437,7 +437,7 @@ src_break(void)
 			    "QMP chardev-send-break\"}");
 			break;
 		}
-		/* In order with typed input; QEMU turns it into a PL011 break. */
+		/* In order with typed input; QEMU makes it a PL011 break. */
 		buf_append(&h.src.out, brk, 2);
 		src_writable();
 		break;
