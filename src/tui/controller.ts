@@ -4,6 +4,7 @@
 // dirty; frames go out at most every FRAME_MS, the first one at once (leading edge), so a
 // keystroke's echo is drawn immediately when the console was quiet.
 import { GuestScreen, type Match } from '../term/screen.ts';
+import { loadHistory } from '../term/history.ts';
 import type { ColorDepth } from '../term/colors.ts';
 import { errorMessage } from '../common/errors.ts';
 import type { AttachMode, ConsoleFeed, ConsoleSession, VmSummary } from './feed.ts';
@@ -30,6 +31,9 @@ export interface ControllerOptions {
 
 interface Scroll {
 	top: number;
+	/** The whole boot from the VM's log, once loaded; until then the live screen. */
+	history?: GuestScreen;
+	loading?: boolean;
 	query?: string;
 	match?: Match;
 }
@@ -137,14 +141,15 @@ export class Controller {
 		if (screen) {
 			if (this.scroll) {
 				const s = this.scroll;
+				const from = s.history ?? screen;
 				s.top = this.clampTop(s.top, layout.paneHeight);
 				for (let y = 0; y < layout.paneHeight; y++) {
 					const line = s.top + y;
 					const mark = s.match && s.match.line === line ? s.match : undefined;
-					lines.push(screen.renderLine(line, 0, layout.paneWidth, this.opts.depth, mark));
+					lines.push(from.renderLine(line, 0, layout.paneWidth, this.opts.depth, mark));
 				}
-				const below = screen.base + screen.rows - (s.top + layout.paneHeight);
-				scroll = `scrollback: ${below} lines below`;
+				const below = from.base + from.rows - (s.top + layout.paneHeight);
+				scroll = `scrollback: ${below} lines below${s.loading ? ' (reading the log)' : ''}`;
 			} else {
 				const o = viewportOrigin(layout.paneWidth, layout.paneHeight, screen.cursor);
 				for (let y = 0; y < layout.paneHeight; y++) {
@@ -314,15 +319,47 @@ export class Controller {
 		return computeLayout(width, height, s.cols, s.rows, this.panels).paneHeight;
 	}
 
+	/** What the scrollback shows: the whole boot once read, the live screen until then. */
+	private scrollScreen(): GuestScreen {
+		return this.scroll?.history ?? this.screen!;
+	}
+
 	private clampTop(top: number, paneHeight: number): number {
-		const s = this.screen!;
+		const s = this.scrollScreen();
 		return Math.max(0, Math.min(top, s.base + s.rows - paneHeight));
 	}
 
 	private enterScroll(): void {
-		if (!this.screen) return;
+		const live = this.screen;
+		if (!live) return;
 		const h = this.paneHeight();
-		this.scroll = { top: this.clampTop(Infinity, h) };
+		const scroll: Scroll = { top: 0 };
+		this.scroll = scroll;
+		scroll.top = this.clampTop(Infinity, h);
+		// A recording's screen already holds everything played; a live VM's log has more.
+		const log = this.vms.find((v) => v.name === this.vmName)?.log;
+		if (this.session?.mode === 'ro' || !log) return;
+		scroll.loading = true;
+		loadHistory(log, live.cols, live.rows).then(
+			(history) => {
+				scroll.loading = false;
+				if (this.scroll !== scroll) return history.dispose();
+				scroll.history = history;
+				scroll.match = undefined;
+				scroll.top = this.clampTop(Infinity, this.paneHeight());
+				if (scroll.query) this.findNext('up');
+				this.invalidate();
+			},
+			(err: unknown) => {
+				scroll.loading = false;
+				this.say(`scrollback holds only what this view received: ${errorMessage(err)}`);
+			},
+		);
+	}
+
+	private leaveScroll(): void {
+		this.scroll?.history?.dispose();
+		this.scroll = undefined;
 	}
 
 	private scrollKey(k: Key): void {
@@ -338,7 +375,7 @@ export class Controller {
 		else if (ch === '/') this.prompt = { kind: 'search', text: '' };
 		else if (ch === 'n') this.findNext('up');
 		else if (ch === 'N') this.findNext('down');
-		else if (ch === 'q' || k.name === 'escape' || k.name === 'ctrl-c' || k.name === 'prefix') this.scroll = undefined;
+		else if (ch === 'q' || k.name === 'escape' || k.name === 'ctrl-c' || k.name === 'prefix') this.leaveScroll();
 		if (this.scroll) s.top = this.clampTop(s.top, h);
 		this.invalidate();
 	}
@@ -348,7 +385,7 @@ export class Controller {
 		if (!s?.query || !this.screen) return;
 		const h = this.paneHeight();
 		const from = s.match ? s.match.line + (direction === 'up' ? -1 : 1) : direction === 'up' ? s.top + h - 1 : s.top;
-		const m = this.screen.search(s.query, from, direction);
+		const m = this.scrollScreen().search(s.query, from, direction);
 		if (!m) {
 			this.say(`no ${s.match ? 'more ' : ''}match for "${s.query}" ${direction === 'up' ? 'above' : 'below'}`);
 			return;
@@ -371,7 +408,7 @@ export class Controller {
 		this.session = session;
 		this.vmName = name;
 		this.help = false;
-		this.scroll = undefined;
+		this.leaveScroll();
 		this.prefixPending = false;
 		const i = this.vms.findIndex((v) => v.name === name);
 		if (i >= 0) this.selected = i;
@@ -382,14 +419,15 @@ export class Controller {
 			this.screen = new GuestScreen(info.cols, info.rows);
 			this.unwatch = this.screen.onChange(() => this.invalidate());
 			this.screen.write(ansi);
-			this.scroll = undefined;
+			// A resync (this viewer fell behind) keeps a scrollback that reads the log.
+			if (!this.scroll?.history) this.leaveScroll();
 		});
 		session.on('data', (bytes: Buffer) => {
 			if (this.session === session) this.screen?.write(bytes);
 		});
-		session.on('event', (ev: { event?: string; writer?: unknown; by?: unknown; message?: unknown }) => {
+		session.on('event', (ev: { event?: string; writer?: unknown; by?: unknown; message?: unknown; initial?: unknown }) => {
 			if (this.session !== session) return;
-			if (ev.event === 'mode') this.say(ev.writer ? 'you hold the console now' : `${String(ev.by ?? 'another viewer')} took over the console`);
+			if (ev.event === 'mode' && !ev.initial) this.say(ev.writer ? 'you hold the console now' : `${String(ev.by ?? 'another viewer')} took over the console`);
 			else if (ev.event === 'notice' && typeof ev.message === 'string') this.say(ev.message);
 			this.invalidate();
 		});
@@ -413,7 +451,7 @@ export class Controller {
 		const s = this.session;
 		this.session = undefined;
 		this.vmName = undefined;
-		this.scroll = undefined;
+		this.leaveScroll();
 		this.prompt = undefined;
 		this.unwatch?.();
 		this.unwatch = undefined;

@@ -3,6 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Controller } from '../../src/tui/controller.ts';
 import type { AttachMode, ConsoleFeed, ConsoleSession, VmSummary } from '../../src/tui/feed.ts';
 import type { View } from '../../src/tui/Root.tsx';
@@ -54,8 +57,8 @@ class FakeFeed extends EventEmitter implements ConsoleFeed {
 
 const vm = (name: string): VmSummary => ({ name, backend: 'qemu', state: 'running', alerts: [], viewers: 1, log: `/s/${name}/boot.001.log`, cols: 80, rows: 24 });
 
-function setup(opts: { attach?: { name: string; mode: AttachMode }; width?: number } = {}) {
-	const feed = new FakeFeed([vm('alpha'), vm('beta')]);
+function setup(opts: { attach?: { name: string; mode: AttachMode }; width?: number; log?: string } = {}) {
+	const feed = new FakeFeed([{ ...vm('alpha'), ...(opts.log ? { log: opts.log } : {}) }, vm('beta')]);
 	const views: View[] = [];
 	let quits = 0;
 	const c = new Controller({
@@ -187,6 +190,28 @@ test('scrollback: search in one read finds a line that scrolled off, n and N mov
 	key(c, 'q');
 	assert.equal(c.view().console!.scroll, undefined);
 	assert.equal(s.typed(), '', 'nothing of the scrollback session was typed');
+	c.stop();
+});
+
+test('scrollback on a live VM reads the whole boot from its log, beyond what the snapshot carried', async (t) => {
+	const dir = mkdtempSync(join(tmpdir(), 'obsdtui-ctl-'));
+	t.after(() => rmSync(dir, { recursive: true, force: true }));
+	const log = join(dir, 'boot.001.log');
+	const lines = Array.from({ length: 3000 }, (_, i) => (i === 10 ? 'OpenBSD 7.4 (GENERIC.MP) #1' : `dmesg line ${i}`));
+	writeFileSync(log, lines.join('\r\n'));
+	const { c, feed } = setup({ attach: { name: 'alpha', mode: 'rw' }, log });
+	// The daemon's snapshot carries only the screen and a little scrollback.
+	await snapshot(feed.sessions[0], lines.slice(-100).join('\r\n'));
+	key(c, '\x1d[');
+	assert.match(c.view().console?.scroll ?? '', /reading the log/);
+	await new Promise<void>((resolve) => {
+		const poll = () => (/reading the log/.test(c.view().console?.scroll ?? '') ? setTimeout(poll, 20) : resolve());
+		poll();
+	});
+	key(c, '/openbsd 7.4\r');
+	const v = c.view().console!;
+	assert.ok(v.lines.includes('\x1b[0;7mOpenBSD 7.4\x1b[0m (GENERIC.MP) #1'), 'found line 10 of 3000');
+	assert.match(v.scroll ?? '', /scrollback: \d+ lines below$/);
 	c.stop();
 });
 

@@ -1,0 +1,27 @@
+// The whole boot for scrollback and search: a live viewer's screen only holds what the
+// daemon's snapshot carried plus what arrived since, but the log file (same user, same
+// machine) holds every byte. Replaying its tail into a screen with a deep scrollback
+// gives the whole boot.
+import { open } from 'node:fs/promises';
+import { GuestScreen } from './screen.ts';
+
+/** More than any boot's console; a bigger log is read from this far before its end. */
+const MAX_BYTES = 8 * 1024 * 1024;
+const SCROLLBACK = 200000;
+
+export async function loadHistory(path: string, cols: number, rows: number): Promise<GuestScreen> {
+	const f = await open(path, 'r');
+	try {
+		const { size } = await f.stat();
+		const start = Math.max(0, size - MAX_BYTES);
+		const buf = Buffer.alloc(size - start);
+		await f.read(buf, 0, buf.length, start);
+		const screen = new GuestScreen(cols, rows, SCROLLBACK);
+		// Feed in pieces: xterm refuses more than 50 MB pending, and pieces keep it fair.
+		for (let i = 0; i < buf.length; i += 1 << 20) screen.write(buf.subarray(i, i + (1 << 20)));
+		await screen.flush();
+		return screen;
+	} finally {
+		await f.close();
+	}
+}
