@@ -34,6 +34,7 @@ struct buf {
 struct source {
 	enum srckind	 kind;
 	int		 fd;		/* -1 once the console hit EOF */
+	int		 hold;		/* exec: the pty master after EOF */
 	pid_t		 pid;		/* -1: no child (serial) */
 	int		 pgrp;		/* signal the child's process group */
 	int		 telnet;	/* qemu: the socket speaks telnet */

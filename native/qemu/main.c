@@ -425,7 +425,7 @@ main(int argc, char *argv[])
 	path(h.sockpath, "%s/helper.sock", h.vmdir);
 	path(h.pidpath, "%s/helper.pid", h.vmdir);
 	h.connfd = h.listenfd = -1;
-	h.src.fd = -1;
+	h.src.fd = h.src.hold = -1;
 	h.src.pid = -1;
 	h.status = -1;
 	h.started = now_ms();

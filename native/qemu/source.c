@@ -334,6 +334,10 @@ telnet(const unsigned char *p, size_t n, unsigned char *out)
 void
 src_close(void)
 {
+	if (h.src.hold != -1) {
+		close(h.src.hold);
+		h.src.hold = -1;
+	}
 	if (h.src.fd == -1)
 		return;
 	if (h.src.kind == SRC_SERIAL)
@@ -341,6 +345,22 @@ src_close(void)
 	close(h.src.fd);
 	h.src.fd = -1;
 	h.src.out.len = 0;
+}
+
+/*
+ * Closing a pty master hangs up the command's session: a command that only
+ * closed its terminal keeps running, so hold the master until it exits.
+ */
+static void
+src_eof(void)
+{
+	if (h.src.kind == SRC_EXEC && h.running) {
+		h.src.hold = h.src.fd;
+		h.src.fd = -1;
+		h.src.out.len = 0;
+		return;
+	}
+	src_close();
 }
 
 void
@@ -355,11 +375,11 @@ src_readable(void)
 		/* EIO: every slave of the pty is closed. */
 		if (errno != EIO)
 			warn("console read");
-		src_close();
+		src_eof();
 		return;
 	}
 	if (r == 0) {
-		src_close();
+		src_eof();
 		return;
 	}
 	if (h.src.telnet)

@@ -1,7 +1,7 @@
 // The exec source through the real helper: log first, offsets, input, audit, exit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootIndexPath, bootLogPath, readIndex } from '../../src/helper/logfiles.ts';
 import { Recorder, alive, helperPid, readLog, startExec, tmpVmDir, waitUntil } from './helper-harness.ts';
@@ -114,4 +114,18 @@ test('BREAK on a pty is reported as unsupported, and the command keeps running',
 	r.conn.input(Buffer.from('break\n'));
 	await r.waitText('after break');
 	await r.waitClose();
+});
+
+test('a command that closes its terminal keeps the helper waiting for its exit status', async (t) => {
+	const dir = tmpVmDir(t);
+	const go = join(dir, 'go');
+	const pid = await startExec(dir, `echo bye; exec 0<&- 1>&- 2>&-; while [ ! -e '${go}' ]; do sleep 0.05; done; exit 5`);
+	await waitUntil(() => readLog(dir).toString() === 'bye\r\n', 'bye');
+	// A round trip: the helper has had its chance to see the pty's EOF by now.
+	const r = await Recorder.connect(dir);
+	r.conn.control({ cmd: 'status' });
+	assert.equal((await r.waitEvent('status')).running, true);
+	assert.equal(alive(pid), true);
+	writeFileSync(go, '');
+	assert.deepEqual(await r.waitEvent('exited'), { event: 'exited', status: 5, signal: null, log_size: 5 });
 });
