@@ -12,7 +12,7 @@ export function scanFile(path: string): GuestSummary {
 	} catch (err) {
 		throw new UserError(`${path}: ${errorMessage(err).replace(/^[A-Z]+: /, '')}`);
 	}
-	const p = new GuestParser();
+	const p = new GuestParser({ events: false });
 	const buf = Buffer.allocUnsafe(1 << 20);
 	try {
 		for (;;) {

@@ -4,7 +4,7 @@
 // interleave, so the first line is not trustworthy; panics by their message with numbers
 // and addresses folded; witness reports by the locks involved.
 import type { Crash, CrashType } from './types.ts';
-import { human } from './lines.ts';
+import { human, own } from './lines.ts';
 
 export type CrashKind = 'panic' | 'uvm_fault' | 'protection_fault' | 'double_fault' | 'trap' | 'lor' | 'witness';
 
@@ -14,11 +14,14 @@ export interface Header {
 	text: string;
 }
 
-// Cheap literal test first: this runs on every line of every log.
-const PREFILTER_RE = /panic: |uvm_fault\(|fault trap|witness: |lock order reversal|fatal | from EL1|in kernel|SError: /;
+// Cheap literal tests first: this runs on every line of every log.
+const MAYBE_RE = /panic: |fault|witness: |lock order reversal| from EL1|in kernel|SError: /;
+function mayBeHeader(s: string): boolean {
+	return MAYBE_RE.test(s);
+}
 
 export function crashHeader(s: string): Header | null {
-	if (!PREFILTER_RE.test(s)) return null;
+	if (!mayBeHeader(s)) return null;
 	let i = s.indexOf('panic: ');
 	if (i >= 0) return { kind: 'panic', text: s.slice(i + 7).trimEnd() };
 	if ((i = s.indexOf('uvm_fault(')) >= 0 && s.includes(') -> ')) return { kind: 'uvm_fault', text: s.slice(i) };
@@ -72,8 +75,15 @@ export class CrashBuilder {
 	private lor2: string | null = null;
 	private lorMissing = false;
 	private witnessText: string | null = null;
+	private dirty = false;
 
-	constructor(header: Header, line: number, boot: number) {
+	constructor(
+		header: Header,
+		line: number,
+		boot: number,
+		/** Position in the parser's crash list, for events. */
+		readonly index = 0,
+	) {
 		this.kind = header.kind;
 		this.crash = {
 			title: '',
@@ -93,61 +103,91 @@ export class CrashBuilder {
 
 	/** Feed every line of the report, the header line included. Returns true if the title or flags changed. */
 	feed(s: string, line: number): boolean {
-		const before = this.signature();
 		this.crash.endLine = line;
-		const p = s.charCodeAt(0) === 0x64 /* d */ ? DDB_PROMPT_RE.exec(s) : null;
-		if (p) {
-			this.crash.ddb = true;
-			this.ddbCmd = p[2].trim() || null;
-			this.firstOutput = true;
-			return this.retitleIfChanged(before);
-		}
-		if (this.ddbCmd === 'show panic' && this.firstOutput) {
-			this.firstOutput = false;
-			const msg = s.replace(/^\s*\*?cpu\d+: /, '').trim();
-			if (msg && msg !== 'the kernel did not panic' && this.crash.message === null) this.crash.message = human(msg);
-		}
-		const inDdb = this.crash.ddb;
-		const tracing = !inDdb || this.ddbCmd === 'trace' || this.ddbCmd === 'show panic';
-		if (!this.traceDone && tracing) {
-			const f = FRAME_RE.exec(s);
-			if (f && this.crash.frames.length < MAX_FRAMES) this.crash.frames.push(f[1]);
-			else if (!inDdb && (this.kind === 'lor' || this.kind === 'witness')) {
-				const w = WITNESS_FRAME_RE.exec(s);
-				if (w && this.crash.frames.length < MAX_FRAMES) this.crash.frames.push(w[1]);
+		this.dirty = false;
+		this.feedLine(s);
+		if (!this.dirty) return false;
+		const before = this.signature();
+		this.retitle();
+		return this.signature() !== before;
+	}
+
+	private feedLine(s: string): void {
+		const c = this.crash;
+		const c0 = s.charCodeAt(0);
+		if (c0 === 0x64 /* d */) {
+			const p = DDB_PROMPT_RE.exec(s);
+			if (p) {
+				c.ddb = true;
+				this.ddbCmd = p[2].trim() || null;
+				this.firstOutput = true;
+				return;
 			}
-			if (TRACE_END_RE.test(s) && this.crash.frames.length > 0) this.traceDone = true;
 		}
-		if (this.crash.stoppedAt === null && s.startsWith('Stopped at')) {
+		if (this.firstOutput) {
+			this.firstOutput = false;
+			if (this.ddbCmd === 'show panic' && c.message === null) {
+				const msg = s.replace(/^\s*\*?cpu\d+: /, '').trim();
+				if (msg && msg !== 'the kernel did not panic') this.setMessage(human(msg));
+			}
+		}
+		const inDdb = c.ddb;
+		if (!this.traceDone && (!inDdb || this.ddbCmd === 'trace' || this.ddbCmd === 'show panic')) {
+			// Frames start with an identifier and an open paren: cheap test before the regex.
+			const paren = s.indexOf('(');
+			if (paren > 0 && paren < 80 && c.frames.length < MAX_FRAMES) {
+				const f = FRAME_RE.exec(s);
+				if (f) this.addFrame(f[1]);
+			} else if (c0 === 0x23 /* # */ && !inDdb && (this.kind === 'lor' || this.kind === 'witness') && c.frames.length < MAX_FRAMES) {
+				const w = WITNESS_FRAME_RE.exec(s);
+				if (w) this.addFrame(w[1]);
+			}
+			if ((c0 === 0x65 /* e */ || c0 === 0x45) /* E */ && c.frames.length > 0 && TRACE_END_RE.test(s)) this.traceDone = true;
+		}
+		if (c0 === 0x53 /* S */ && c.stoppedAt === null && s.startsWith('Stopped at')) {
 			const m = STOPPED_RE.exec(s);
-			if (m) this.crash.stoppedAt = m[1];
+			if (m) {
+				c.stoppedAt = own(m[1]);
+				this.dirty = true;
+			}
 		}
 		if (!inDdb) {
 			if (this.kind === 'lor') {
 				const m = /^\s*(1st|2nd) 0x[0-9a-f]+ (\S+)/.exec(s);
 				if (m) {
-					if (m[1] === '1st') this.lor1 ??= m[2];
-					else this.lor2 ??= m[2];
-				} else if (/^lock order data .* missing/.test(s)) this.lorMissing = true;
+					if (m[1] === '1st') this.lor1 ??= own(m[2]);
+					else this.lor2 ??= own(m[2]);
+					this.dirty = true;
+				} else if (/^lock order data .* missing/.test(s)) {
+					this.lorMissing = true;
+					this.dirty = true;
+				}
 			}
 			const h = crashHeader(s);
 			if (h) this.header(h);
 		}
-		return this.retitleIfChanged(before);
+	}
+
+	private addFrame(name: string): void {
+		this.crash.frames.push(own(name));
+		this.dirty = true;
+	}
+
+	private setMessage(msg: string): void {
+		this.crash.message = msg;
+		this.dirty = true;
 	}
 
 	private header(h: Header): void {
-		if (h.kind === 'panic' && this.crash.message === null) this.crash.message = human(h.text);
-		if (h.kind === 'witness' && this.witnessText === null) this.witnessText = h.text;
+		if (h.kind === 'panic' && this.crash.message === null) this.setMessage(human(h.text));
+		if (h.kind === 'witness' && this.witnessText === null) {
+			this.witnessText = own(h.text);
+			this.dirty = true;
+		}
 	}
 
 	private signature(): string {
 		return `${this.crash.title}\0${this.crash.corrupted}`;
-	}
-
-	private retitleIfChanged(before: string): boolean {
-		this.retitle();
-		return this.signature() !== before;
 	}
 
 	private firstFrame(): string | null {

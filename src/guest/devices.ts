@@ -5,7 +5,7 @@
 //   vio0 at virtio0vio0: mtu 65535 not supported
 //   : 1 queue, address 52:54:00:12:34:56
 import type { Device } from './types.ts';
-import { human } from './lines.ts';
+import { human, own } from './lines.ts';
 
 const UNIT = '[a-z][a-z_]*\\d+';
 const ATTACH_RE = new RegExp(
@@ -44,6 +44,43 @@ function splitDetails(rest: string): { locators: string; details: string } {
 	return { locators: rest.trim(), details: '' };
 }
 
+const NON_ASCII_RE = /[\x80-\xff]/;
+
+function isLower(c: number): boolean {
+	return c >= 0x61 && c <= 0x7a;
+}
+function isDigit(c: number): boolean {
+	return c >= 0x30 && c <= 0x39;
+}
+
+/** End of a `name0` token starting at i (letters or _, then digits), or -1. */
+function unitEnd(s: string, i: number, end: number): number {
+	if (!isLower(s.charCodeAt(i))) return -1;
+	let j = i + 1;
+	while (j < end && (isLower(s.charCodeAt(j)) || s.charCodeAt(j) === 0x5f)) j++;
+	const digits = j;
+	while (j < end && isDigit(s.charCodeAt(j))) j++;
+	return j > digits ? j : -1;
+}
+
+/**
+ * ATTACH_RE for the common `name0 at parent0...` shape without a regex: [name, parent, rest];
+ * null when the line cannot be an attach line of that shape, undefined when the regex must decide
+ * (quoted and vendor descriptions, unit-less unconfigured names).
+ */
+function splitAttach(s: string, at: number): [string, string, string] | null | undefined {
+	const c0 = s.charCodeAt(0);
+	if (!isLower(c0)) return c0 === 0x22 /* " */ ? undefined : null;
+	if (unitEnd(s, 0, at) !== at) return s.startsWith('vendor "') || s.startsWith('manufacturer ') || s.endsWith(' not configured') ? undefined : null;
+	const p = at + 4;
+	let pe = unitEnd(s, p, s.length);
+	if (pe < 0) {
+		if (!s.startsWith('root', p)) return null;
+		pe = p + 4;
+	}
+	return [s.slice(0, at), s.slice(p, pe), s.slice(pe)];
+}
+
 /** A device we never saw attach (a partial log): enough to route its message. */
 function stub(name: string, no: number): Device {
 	return { name, parent: '', locators: '', details: '', configured: true, line: no, messages: [] };
@@ -59,11 +96,7 @@ export class DeviceTable {
 	/** A device whose attach line was cut by a glued message; `: ...` on the next line is its. */
 	private continuing: Device | null = null;
 
-	get ncpu(): number {
-		let n = 0;
-		for (const d of this.devices) if (d.configured && d.name.startsWith('cpu') && UNIT_RE.test(d.name)) n++;
-		return n;
-	}
+	ncpu = 0;
 
 	get(name: string): Device | undefined {
 		return this.byName.get(name);
@@ -79,9 +112,14 @@ export class DeviceTable {
 			this.applyDetails(cont);
 			return cont;
 		}
-		if (s.includes(' at ')) {
-			const m = ATTACH_RE.exec(s);
-			if (m) return this.attach(m[1], m[2], m[3], no);
+		const at = s.indexOf(' at ');
+		if (at > 0) {
+			const fast = splitAttach(s, at);
+			if (fast) return this.attach(s, fast[0], fast[1], fast[2], no);
+			if (fast === undefined) {
+				const m = ATTACH_RE.exec(s);
+				if (m) return this.attach(s, m[1], m[2], m[3], no);
+			}
 		}
 		const colon = s.indexOf(': ');
 		if (colon > 0 && colon < 24) {
@@ -94,7 +132,7 @@ export class DeviceTable {
 		return null;
 	}
 
-	private attach(name: string, parent: string, rest: string, no: number): Device | null {
+	private attach(line: string, name: string, parent: string, rest: string, no: number): Device | null {
 		let glued: RegExpExecArray | null = null;
 		if (rest.length > 0 && rest.charCodeAt(0) !== 0x20 && rest.charCodeAt(0) !== 0x3a) {
 			glued = GLUED_RE.exec(rest);
@@ -104,17 +142,21 @@ export class DeviceTable {
 		if (this.devices.length >= MAX_DEVICES) return null;
 		const configured = !rest.endsWith(' not configured');
 		const { locators, details } = configured ? splitDetails(rest) : { locators: rest.slice(0, -' not configured'.length).trim(), details: '' };
+		const ascii = !NON_ASCII_RE.test(line);
 		const dev: Device = {
-			name: human(name),
-			parent,
-			locators: human(locators),
-			details: human(details),
+			name: ascii ? own(name) : human(name),
+			parent: own(parent),
+			locators: ascii ? own(locators) : human(locators),
+			details: ascii ? own(details) : human(details),
 			configured,
 			line: no,
 			messages: [],
 		};
 		this.devices.push(dev);
-		if (configured && UNIT_RE.test(name)) this.byName.set(name, dev);
+		if (configured && UNIT_RE.test(name)) {
+			this.byName.set(dev.name, dev);
+			if (name.startsWith('cpu')) this.ncpu++;
+		}
 		this.applyDetails(dev);
 		if (glued) {
 			if (glued[1] === name) this.message(dev, glued[2]);
@@ -125,6 +167,10 @@ export class DeviceTable {
 	}
 
 	private message(dev: Device, msg: string, child?: Device): void {
+		// Repeated messages (a cpu feature line per boot, a repaint error per tick) are common: check before copying.
+		if (!child && !dev.name.startsWith('viogpu') && !dev.name.startsWith('vio') && !dev.name.startsWith('virtio')) {
+			if (dev.messages.length >= MAX_MESSAGES || dev.messages.includes(msg)) return;
+		}
 		const text = human(msg);
 		if (dev.name.startsWith('viogpu') && /fail|not enabled|not right/.test(text)) {
 			const failures = (dev.failures ??= []);

@@ -3,6 +3,7 @@
 //       deraadt@arm64.openbsd.org:/usr/src/sys/arch/arm64/compile/RAMDISK
 //   real mem  = 2138013696 (2038MB)      (arm64 prints two spaces, amd64 one)
 import type { KernelInfo } from './types.ts';
+import { own } from './lines.ts';
 
 const VERSION_RE = /^OpenBSD ((\d+\.\d+)(?:-\w+)?) \(([^)\s]+)\) (#\d+: .*)$/;
 const BUILDER_RE = /^\s+(\S+@\S*:\S*\/compile\/\S+)\s*$/;
@@ -37,7 +38,7 @@ export function addKernelDetail(k: KernelInfo, s: string): boolean {
 	if (k.builder === null && s.startsWith(' ')) {
 		const b = BUILDER_RE.exec(s);
 		if (b) {
-			k.builder = b[1];
+			k.builder = own(b[1]);
 			const a = ARCH_RE.exec(b[1]);
 			if (a) k.arch = a[1];
 			return true;

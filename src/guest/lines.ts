@@ -41,8 +41,10 @@ export class LineSplitter {
 		const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 		let pos = 0;
 		const n = buf.length;
+		// One decode per chunk; lines are slices of it. Whatever is kept longer goes through own().
+		const str = buf.toString('latin1');
 		while (pos < n) {
-			const nl = buf.indexOf(10, pos);
+			const nl = str.indexOf('\n', pos);
 			if (nl < 0) {
 				this.addPartial(buf, pos, n);
 				return;
@@ -51,7 +53,7 @@ export class LineSplitter {
 			let len: number;
 			if (this.partialBytes === 0) {
 				len = nl - pos;
-				text = buf.toString('latin1', pos, Math.min(nl, pos + MAX_LINE));
+				text = str.slice(pos, Math.min(nl, pos + MAX_LINE));
 			} else {
 				this.addPartial(buf, pos, nl);
 				len = this.partialBytes;
@@ -106,6 +108,9 @@ const ESC_RE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\
  */
 export function segments(text: string): string[] {
 	if (!CLEAN_RE.test(text)) return [text];
+	// The common case on a serial console: just the CR of CRLF.
+	const cr = text.indexOf('\r');
+	if (cr === text.length - 1 && !text.includes('\0') && !text.includes('\x1b')) return cr === 0 ? [] : [text.slice(0, cr)];
 	let t = text;
 	if (t.includes('\0')) t = t.replaceAll('\0', '');
 	if (t.includes('\x1b')) t = t.replace(ESC_RE, '');
@@ -116,9 +121,17 @@ export function segments(text: string): string[] {
 
 const NON_ASCII_RE = /[\x80-\xff]/;
 
-/** A latin1-decoded string as a person should see it: UTF-8 when the bytes were UTF-8. */
+/**
+ * A copy that does not keep the chunk it was sliced from alive: lines are slices of a
+ * whole decoded chunk, and a kept device name must not pin a megabyte.
+ */
+export function own(s: string): string {
+	return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/** A latin1-decoded string as a person should see it (UTF-8 when the bytes were UTF-8), owned. */
 export function human(s: string): string {
-	if (!NON_ASCII_RE.test(s)) return s;
+	if (!NON_ASCII_RE.test(s)) return own(s);
 	const utf8 = Buffer.from(s, 'latin1').toString('utf8');
-	return utf8.includes('\ufffd') ? s : utf8;
+	return utf8.includes('\ufffd') ? own(s) : utf8;
 }

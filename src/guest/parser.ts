@@ -1,6 +1,6 @@
 // The streaming guest parser: console bytes in, events and a summary out. Pure: no I/O,
 // no clocks (time comes in as nowMs), so the daemon, `scan` and tests share it.
-import type { BootSummary, Crash, GuestEvent, GuestSummary, KernelInfo, LiveState, Prompt, Stage, StageName } from './types.ts';
+import type { BootSummary, Crash, Device, GuestEvent, GuestSummary, KernelInfo, LiveState, Prompt, Stage, StageName } from './types.ts';
 import { LineSplitter, segments, human, type RawLine } from './lines.ts';
 import { DeviceTable, isAttachLine } from './devices.ts';
 import { addKernelDetail, archHint, isCopyright, parseVersionLine } from './kernel.ts';
@@ -8,6 +8,16 @@ import { AFTER_KERNEL, EARLY, TRANSIENT, promptOf, stageOf, stageOfPrompt } from
 import { CrashBuilder, crashHeader } from './crash.ts';
 
 const MAX_DMESG = 1 << 20;
+/** A log that reboots in a loop would otherwise hold every boot's device table and dmesg. */
+const DETAILED_BOOTS = 64;
+const CLEAN_RE = /[\0\r\x1b]/;
+const NON_BLANK_RE = /\S/;
+
+function copyDevice(d: Device): Device {
+	const c: Device = { ...d, messages: [...d.messages] };
+	if (d.failures) c.failures = d.failures.map((f) => ({ ...f }));
+	return c;
+}
 /** A prompt must sit unanswered this long before it counts as a stage (it may be the start of a longer line). */
 const PROMPT_QUIET_MS = 250;
 
@@ -15,7 +25,9 @@ class Boot {
 	kernel: KernelInfo | null = null;
 	archHint: string | null = null;
 	readonly stages: Stage[] = [];
-	readonly devices = new DeviceTable();
+	devices = new DeviceTable();
+	/** Set when this boot's devices and dmesg text were dropped to bound memory. */
+	trimmed = 0;
 	dmesgOpen = false;
 	dmesgParts: string[] = [];
 	dmesgPending: string[] = [];
@@ -51,7 +63,11 @@ export class GuestParser {
 	/** The physical line being processed, for dmesg bookkeeping. */
 	private raw: RawLine | null = null;
 
-	constructor(opts: { hangMs?: number; stallMs?: number } = {}) {
+	private readonly wantEvents: boolean;
+
+	/** `events: false` when only summary() matters (scanning files): nothing is copied per line. */
+	constructor(opts: { hangMs?: number; stallMs?: number; events?: boolean } = {}) {
+		this.wantEvents = opts.events ?? true;
 		this.hangMs = opts.hangMs ?? 60_000;
 		this.stallMs = opts.stallMs ?? 10 * 60_000;
 		this.splitter = new LineSplitter((l) => this.physical(l));
@@ -106,16 +122,18 @@ export class GuestParser {
 	summary(): GuestSummary {
 		const boots: BootSummary[] = this.boots.map((b) => {
 			let kernel = b.kernel;
-			if (kernel) kernel = { ...kernel, ncpu: b.devices.ncpu, arch: kernel.arch ?? b.archHint };
-			return {
+			if (kernel) kernel = { ...kernel, ncpu: b.trimmed ? kernel.ncpu : b.devices.ncpu, arch: kernel.arch ?? b.archHint };
+			const out: BootSummary = {
 				boot: b.no,
 				line: b.line,
 				kernel,
 				stages: b.stages.map((s) => ({ ...s })),
-				dmesg: b.dmesgRange ? b.dmesgParts.join('') : null,
+				dmesg: b.dmesgRange && !b.trimmed ? b.dmesgParts.join('') : null,
 				dmesgRange: b.dmesgRange ? { ...b.dmesgRange } : null,
-				devices: structuredClone(b.devices.devices),
+				devices: b.devices.devices.map(copyDevice),
 			};
+			if (b.trimmed) out.trimmed = b.trimmed;
+			return out;
 		});
 		return { boots, crashes: structuredClone(this.crashes), lines: this.splitter.lines, bytes: this.splitter.bytes };
 	}
@@ -173,7 +191,14 @@ export class GuestParser {
 		if (prev) this.closeDmesg(prev);
 		const b = new Boot(this.boots.length + 1, no);
 		this.boots.push(b);
-		this.events.push({ type: 'boot', boot: b.no, line: no, atMs: this.now });
+		const old = this.boots[this.boots.length - 1 - DETAILED_BOOTS];
+		if (old && !old.trimmed) {
+			if (old.kernel) old.kernel.ncpu = old.devices.ncpu;
+			old.trimmed = old.devices.devices.length;
+			old.devices = new DeviceTable();
+			old.dmesgParts = [];
+		}
+		if (this.wantEvents) this.events.push({ type: 'boot', boot: b.no, line: no, atMs: this.now });
 		return b;
 	}
 
@@ -189,7 +214,7 @@ export class GuestParser {
 		b.stages.push(st);
 		this.stageSinceMs = this.now;
 		this.stallFlagged = false;
-		this.events.push({ type: 'stage', boot: b.no, stage: { ...st } });
+		if (this.wantEvents) this.events.push({ type: 'stage', boot: b.no, stage: { ...st } });
 	}
 
 	private closeCrash(): void {
@@ -215,11 +240,12 @@ export class GuestParser {
 
 	private physical(l: RawLine): void {
 		this.raw = l;
-		for (const s of segments(l.text)) this.logical(s, l.no);
+		if (CLEAN_RE.test(l.text)) for (const s of segments(l.text)) this.logical(s, l.no);
+		else this.logical(l.text, l.no);
 		const b = this.boots.at(-1);
 		if (b && b.dmesgOpen && b.dmesgRange) {
 			const text = human(l.text.endsWith('\r') ? l.text.slice(0, -1) : l.text) + '\n';
-			if (l.text.trim() === '') {
+			if (!NON_BLANK_RE.test(l.text)) {
 				b.dmesgPending.push(text);
 			} else if (b.dmesgSize + text.length <= MAX_DMESG) {
 				for (const p of b.dmesgPending) b.dmesgParts.push(p);
@@ -247,7 +273,7 @@ export class GuestParser {
 				if (before?.kernel) this.newBoot(no);
 				const b = this.banner(no);
 				b.kernel = k;
-				this.events.push({ type: 'kernel', boot: b.no, kernel: { ...k } });
+				if (this.wantEvents) this.events.push({ type: 'kernel', boot: b.no, kernel: { ...k } });
 				return;
 			}
 		}
@@ -270,7 +296,7 @@ export class GuestParser {
 				if (dev) {
 					const c = this.boots.at(-1)!;
 					if (table.devices.length > n && c.hasBanner && c.stage === 'banner') this.stage('autoconf', no);
-					this.events.push({ type: 'device', boot: c.no, device: structuredClone(dev) });
+					if (this.wantEvents) this.events.push({ type: 'device', boot: c.no, device: copyDevice(dev) });
 				}
 			}
 		}
@@ -281,7 +307,7 @@ export class GuestParser {
 			const h = crashHeader(s);
 			if (h) {
 				const c = this.cur(no);
-				const builder = new CrashBuilder(h, no, c.no);
+				const builder = new CrashBuilder(h, no, c.no, this.crashes.length);
 				if (h.kind !== 'lor' && h.kind !== 'witness') this.stage('panic', no);
 				this.open = builder;
 				this.crashes.push(builder.crash);
@@ -292,13 +318,14 @@ export class GuestParser {
 	}
 
 	private crashEvent(): void {
+		if (!this.wantEvents) return;
 		const c = this.open!.crash;
-		this.events.push({ type: 'crash', index: this.crashes.indexOf(c), crash: structuredClone(c) });
+		this.events.push({ type: 'crash', index: this.open!.index, crash: { ...c, frames: [...c.frames] } });
 	}
 }
 
 export function scanBytes(bytes: Uint8Array): GuestSummary {
-	const p = new GuestParser();
+	const p = new GuestParser({ events: false });
 	p.push(bytes, 0);
 	p.end();
 	return p.summary();

@@ -33,21 +33,65 @@ const SHUTDOWN_RE = /^(?:syncing disks\.\.\.|Attempting to power down|vmmci\d+: 
 const HALTED_RE = /^(?:The operating system has halted\.|Please press any key to reboot\.)/;
 const SHELL_CMD_RE = /^(?:[\w.@:~/[\]-]+ ?)?[#$] \S/;
 
+function maybeUserland(current: StageName | null): boolean {
+	return current === null || PRE_USERLAND.has(current);
+}
+
 /** The stage a complete line announces, given where the boot is. Attach lines are handled by the caller. */
 export function stageOf(s: string, current: StageName | null): StageName | null {
-	const c = s.charCodeAt(0);
-	if (c === 0x64 /* d */ && DDB_PROMPT_RE.test(s)) return 'ddb';
-	if (FIRMWARE_RE.test(s)) return 'firmware';
-	if (BOOTLOADER_RE.test(s)) return 'bootloader';
-	if (LOADING_RE.test(s)) return 'kernel';
-	if (s.startsWith('root on ')) return 'root';
-	if (SHUTDOWN_RE.test(s)) return 'shutdown';
-	if (HALTED_RE.test(s)) return 'halted';
-	if (s.startsWith('rebooting...')) return 'rebooting';
-	if (LOGIN_RE.test(s)) return 'login';
-	if (INSTALLER_RE.test(s)) return 'installer';
-	if ((current === null || PRE_USERLAND.has(current)) && USERLAND_RE.test(s)) return 'userland';
-	if (current !== null && INTERACTIVE.has(current) && SHELL_CMD_RE.test(s)) return 'shell';
+	// Dispatch on the first character: this runs on every line, and most lines announce nothing.
+	switch (s.charCodeAt(0)) {
+		case 0x64 /* d */:
+			if (DDB_PROMPT_RE.test(s)) return 'ddb';
+			if (s.startsWith('dumping to dev ')) return 'shutdown';
+			if (BOOTLOADER_RE.test(s)) return 'bootloader';
+			break;
+		case 0x3e /* > */:
+		case 0x62 /* b */:
+		case 0x70 /* p */:
+			if (BOOTLOADER_RE.test(s)) return 'bootloader';
+			if (LOADING_RE.test(s)) return 'kernel';
+			break;
+		case 0x42 /* B */:
+		case 0x55 /* U */:
+		case 0x53 /* S */:
+		case 0x69 /* i */:
+		case 0x54 /* T */:
+		case 0x50 /* P */:
+		case 0x45 /* E */:
+			if (FIRMWARE_RE.test(s)) return 'firmware';
+			if (HALTED_RE.test(s)) return 'halted';
+			if (maybeUserland(current) && USERLAND_RE.test(s)) return 'userland';
+			break;
+		case 0x65 /* e */:
+			if (LOADING_RE.test(s)) return 'kernel';
+			if (maybeUserland(current) && USERLAND_RE.test(s)) return 'userland';
+			break;
+		case 0x2f /* / */:
+		case 0x6b /* k */:
+			if (maybeUserland(current) && USERLAND_RE.test(s)) return 'userland';
+			break;
+		case 0x72 /* r */:
+			if (s.startsWith('root on ')) return 'root';
+			if (s.startsWith('rebooting...')) return 'rebooting';
+			if (maybeUserland(current) && USERLAND_RE.test(s)) return 'userland';
+			break;
+		case 0x73 /* s */:
+		case 0x41 /* A */:
+		case 0x76 /* v */:
+			if (BOOTLOADER_RE.test(s)) return 'bootloader';
+			if (SHUTDOWN_RE.test(s)) return 'shutdown';
+			if (maybeUserland(current) && USERLAND_RE.test(s)) return 'userland';
+			break;
+		case 0x57 /* W */:
+		case 0x28 /* ( */:
+			if (INSTALLER_RE.test(s)) return 'installer';
+			break;
+	}
+	if (s.includes('login:') && LOGIN_RE.test(s)) return 'login';
+	if (s.charCodeAt(0) === 0x4f /* O */ && LOGIN_RE.test(s)) return 'login';
+	if (s.charCodeAt(0) === 0x41 /* A */ && INSTALLER_RE.test(s)) return 'installer';
+	if (current !== null && INTERACTIVE.has(current) && (s.includes('# ') || s.includes('$ ')) && SHELL_CMD_RE.test(s)) return 'shell';
 	return null;
 }
 

@@ -123,6 +123,12 @@ export interface BootSummary {
 	dmesg: string | null;
 	dmesgRange: { firstLine: number; lastLine: number; start: number; end: number } | null;
 	devices: Device[];
+	/**
+	 * Only on boots older than the 64 most recent: their device tables and dmesg text were
+	 * dropped to bound memory (dmesgRange stays, so `obsdtui dmesg --boot N` still works).
+	 * The number is how many devices the boot had.
+	 */
+	trimmed?: number;
 }
 
 export interface GuestSummary {
