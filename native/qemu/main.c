@@ -37,7 +37,9 @@ usage(void)
 	    "       obsdtui-helper -d vmdir -b boot serial -D device -S speed "
 	    "[-P 8N1] [-F none|rtscts|xonxoff]\n"
 	    "       obsdtui-helper -d vmdir -b boot qemu -s console.sock "
-	    "[-n net.sock -r vm-net.sock] -- qemu-system-aarch64 ...\n");
+	    "[-T telnet|raw]\n"
+	    "           [-n net.sock -r vm-net.sock] -- "
+	    "qemu-system-aarch64 ...\n");
 	exit(1);
 }
 
