@@ -1,6 +1,41 @@
-// Client-protocol operations beyond the core ones in server.ts: device evidence (net,
-// screen), guest understanding (report, ddb). Each is a small function over a VM; keep
-// the business logic in src/devices/ and src/guest/ and only glue it here.
+// Client-protocol operations beyond the core ones in server.ts: device evidence for the
+// MTU and framebuffer panels. Each is glue over a VM; the logic lives in src/devices/.
+import { UserError } from '../common/errors.ts';
 import type { OpHandler } from './server.ts';
 
-export const extraOps: Record<string, OpHandler> = {};
+type Msg = Record<string, unknown>;
+
+function vmOf(ctx: Parameters<OpHandler>[0]) {
+	const name = ctx.msg.name;
+	if (typeof name !== 'string' || !name) throw new UserError("'name' must be a non-empty string");
+	return ctx.daemon.registry.get(name);
+}
+
+export const extraOps: Record<string, OpHandler> = {
+	/** `{name, probe?: {max?}, pcap?: path|null}` -> `{report}` (docs/virtio-panels.md). */
+	net: async (ctx) => {
+		const vm = vmOf(ctx);
+		const { probe, pcap } = ctx.msg as Msg;
+		if (pcap !== undefined && pcap !== null && typeof pcap !== 'string') throw new UserError("'pcap' must be a path or null");
+		const probeArgs = probe === true ? {} : typeof probe === 'object' && probe !== null ? (probe as { max?: number }) : undefined;
+		return vm.requireDevices().netOp({ probe: probeArgs, pcap: pcap as string | null | undefined }, vm.guestDevices());
+	},
+	/** `{name, png?, fresh?, thumb?: {cols, rows}}` -> `{report}`. */
+	screen: async (ctx) => {
+		const vm = vmOf(ctx);
+		const m = ctx.msg as Msg;
+		const thumb = m.thumb as { cols?: unknown; rows?: unknown } | undefined;
+		const args = {
+			png: m.png === true,
+			fresh: m.fresh === true,
+			thumb: thumb && Number.isInteger(thumb.cols) && Number.isInteger(thumb.rows) ? { cols: Number(thumb.cols), rows: Number(thumb.rows) } : undefined,
+		};
+		return vm.requireDevices().screenOp(args, vm.guestDevices(), vm.hello?.started_ms);
+	},
+	/** `{name, on}`: this client shows the device panels (sampling runs while anyone does). */
+	panels: (ctx) => {
+		const vm = vmOf(ctx);
+		vm.watchPanels(ctx.session, ctx.msg.on === true);
+		return {};
+	},
+};

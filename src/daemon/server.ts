@@ -110,6 +110,7 @@ export class Daemon {
 
 	private closeSession(session: Session): void {
 		this.sessions.delete(session);
+		for (const vm of this.registry.vms.values()) if (vm.panelWatchers.has(session)) vm.watchPanels(session, false);
 		if (session.vm && session.viewer) session.vm.detach(session.viewer);
 		session.vm = undefined;
 		session.viewer = undefined;

@@ -14,6 +14,8 @@ import { HelperConnection, type HelperHello } from '../helper/connection.ts';
 import { bootLogPath, bootIndexPath, listBoots, readIndex, readLogRange } from '../helper/logfiles.ts';
 import { GuestParser } from '../guest/index.ts';
 import { Qmp } from '../devices/qmp.ts';
+import { VmDevices } from '../devices/vm-devices.ts';
+import type { Device } from '../guest/index.ts';
 import { qmpSocketPath } from '../helper/qemu.ts';
 import { ConsoleScreen } from './screen.ts';
 import { TextWindow } from './text-window.ts';
@@ -62,6 +64,12 @@ export class Vm extends EventEmitter {
 	hello?: HelperHello;
 	exit?: { status: number | null; signal: string | null };
 	qmp?: Qmp;
+	/** Device evidence for the MTU and framebuffer panels (created once QMP answers, for QEMU). */
+	devices?: VmDevices;
+	/** The newest wire statistics event, kept until `devices` exists. */
+	private pendingWire?: Record<string, unknown>;
+	/** Clients that show the device panels: sampling runs only while there are some. */
+	readonly panelWatchers = new Set<object>();
 	screen: ConsoleScreen;
 	parser = new GuestParser();
 	text = new TextWindow();
@@ -71,6 +79,8 @@ export class Vm extends EventEmitter {
 	private waiters = new Set<Waiter>();
 	private snapshotAfterRebuild = new Set<Viewer>();
 	private lastOutputMs = 0;
+	/** `consumed` when the log was last seen ahead of it (-1: it was not). */
+	private aheadAt = -1;
 	private exitWaiters: (() => void)[] = [];
 
 	constructor(dir: string, spec: VmSpec, boot: number) {
@@ -122,7 +132,38 @@ export class Vm extends EventEmitter {
 		helper.on('event', (ev: Record<string, unknown>) => this.onHelperEvent(ev));
 		helper.on('close', () => this.onHelperClose());
 		if (this.spec.backend === 'qemu') this.connectQmp();
+		else this.makeDevices(null);
 		this.changed();
+	}
+
+	private makeDevices(qmp: Qmp | null): void {
+		this.devices?.close();
+		this.devices = new VmDevices({
+			qmp,
+			observe: this.spec.backend === 'qemu' && this.spec.net.mode === 'observe',
+			control: (cmd) => this.helper?.control(cmd),
+			panels: this.panelWatchers.size > 0,
+		});
+		if (this.pendingWire) this.devices.onHelperEvent(this.pendingWire);
+	}
+
+	/** The device evidence, or a clear reason why there is none yet. */
+	requireDevices(): VmDevices {
+		if (this.devices) return this.devices;
+		if (this.state !== 'running') throw new UserError(`${this.name} is not running (${this.state})`);
+		throw new UserError(`${this.name}: QEMU's monitor (QMP) is not connected yet; try again in a moment`);
+	}
+
+	/** Autoconf devices of the current boot, as the guest parser saw them. */
+	guestDevices(): Device[] {
+		return this.parser.summary().boots.at(-1)?.devices ?? [];
+	}
+
+	/** Show or stop showing the device panels for one client (sampling runs while any shows them). */
+	watchPanels(client: object, on: boolean): void {
+		if (on) this.panelWatchers.add(client);
+		else this.panelWatchers.delete(client);
+		this.devices?.setPanels(this.panelWatchers.size > 0);
 	}
 
 	/** A VM whose helper is gone: show its last boot as it ended. */
@@ -147,6 +188,7 @@ export class Vm extends EventEmitter {
 		Qmp.connect(path, { timeoutMs: 3000 })
 			.then((qmp) => {
 				this.qmp = qmp;
+				this.makeDevices(qmp);
 				qmp.on('close', () => {
 					if (this.qmp === qmp) this.qmp = undefined;
 				});
@@ -158,7 +200,11 @@ export class Vm extends EventEmitter {
 			});
 	}
 
-	/** Feed the log from `consumed` up to `end` (catching up after a gap or on adoption). */
+	/**
+	 * Feed the log from `consumed` up to `end`: after a gap the helper left (it drops
+	 * output for a slow daemon; the log has everything) and on adoption. Viewers missed
+	 * these bytes, so they get a fresh snapshot instead.
+	 */
 	private catchUp(end: number): void {
 		if (end <= this.consumed || !existsSync(this.logPath)) return;
 		const fd = openSync(this.logPath, 'r');
@@ -181,6 +227,8 @@ export class Vm extends EventEmitter {
 			closeSync(fd);
 		}
 		for (const v of this.viewers) this.sendSnapshot(v);
+		this.checkWaiters();
+		this.changed();
 	}
 
 	private onOutput(offset: number, bytes: Buffer): void {
@@ -216,10 +264,12 @@ export class Vm extends EventEmitter {
 	/** Periodic work: output the helper had to drop, a screen that fell behind, hangs. */
 	tick(now: number): void {
 		// A gap shows in the next output frame's offset; when the guest has gone quiet
-		// there is no next frame, so the log (always complete) is checked directly.
+		// there is no next frame, so the log (always complete) is checked directly. Only a
+		// log that stayed ahead for a whole tick counts: a frame may be on its way.
 		if (this.helper && now - this.lastOutputMs > 500 && existsSync(this.logPath)) {
 			const size = statSync(this.logPath).size;
-			if (size > this.consumed) this.catchUp(size);
+			if (size > this.consumed && this.aheadAt === this.consumed) this.catchUp(size);
+			this.aheadAt = size > this.consumed ? this.consumed : -1;
 		}
 		if (this.screen.stale && this.screen.idle) this.rebuildScreen();
 		if (this.state !== 'running') return;
@@ -227,6 +277,11 @@ export class Vm extends EventEmitter {
 	}
 
 	private onHelperEvent(ev: Record<string, unknown>): void {
+		if (ev.event === 'net') {
+			this.pendingWire = ev;
+			this.devices?.onHelperEvent(ev);
+			return;
+		}
 		if (ev.event === 'exited') {
 			this.exit = { status: (ev.status as number | null) ?? null, signal: (ev.signal as string | null) ?? null };
 			this.state = 'exited';
@@ -243,6 +298,8 @@ export class Vm extends EventEmitter {
 	private onHelperClose(): void {
 		this.helper = undefined;
 		void this.qmp?.close();
+		this.devices?.close();
+		this.devices = undefined;
 		if (this.state !== 'exited') {
 			// The helper died without telling us how the VM ended.
 			this.state = existsSync(join(this.dir, 'helper.sock')) ? 'lost' : 'exited';
@@ -434,6 +491,7 @@ export class Vm extends EventEmitter {
 		this.viewers.clear();
 		this.helper?.close();
 		void this.qmp?.close();
+		this.devices?.close();
 		this.screen.dispose();
 	}
 }

@@ -215,5 +215,7 @@ export async function qemuArgv(spec: VmSpec, vmDir: string, opts: QemuArgvOption
 		...(spec.gpu ? ['-device', `virtio-gpu-pci,id=gpu0,xres=${spec.gpu.width},yres=${spec.gpu.height}`] : []),
 		...spec.qemuArgs,
 	];
-	return ['qemu', '-s', consoleSock, '--', qemu, ...args];
+	// The helper owns the host end of an observe network: it binds net.sock, QEMU sends to it.
+	const wire = spec.net.mode === 'observe' ? ['-n', socketPath(netSocketPath(vmDir)), '-r', socketPath(vmNetSocketPath(vmDir))] : [];
+	return ['qemu', '-s', consoleSock, ...wire, '--', qemu, ...args];
 }

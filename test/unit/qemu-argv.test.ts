@@ -29,8 +29,8 @@ const vm = join(dir, 'vms', 't1');
 const env = { OBSDTUI_QEMU: qemu, PATH: '' };
 const x86: HostInfo = { platform: 'linux', arch: 'x64', kvmUsable: true };
 
-const head = (accel: string, cpu: string, machine = 'virt,acpi=off', smp = '2', mem = '1024', name = 't1') => [
-	'qemu', '-s', `${vm}/console.sock`, '--', qemu,
+const head = (accel: string, cpu: string, machine = 'virt,acpi=off', smp = '2', mem = '1024', name = 't1', wire: string[] = []) => [
+	'qemu', '-s', `${vm}/console.sock`, ...wire, '--', qemu,
 	'-name', name, '-nodefaults', '-no-user-config', '-display', 'none',
 	'-M', machine, '-accel', accel, '-cpu', cpu, '-smp', smp, '-m', mem,
 	'-chardev', `socket,id=qmp0,path=${vm}/qmp.sock,server=on,wait=off`, '-mon', 'chardev=qmp0,mode=control',
@@ -57,7 +57,8 @@ test('EFI firmware file, two disks, observe network, GPU, extra args, KVM on arm
 	});
 	const host: HostInfo = { platform: 'linux', arch: 'arm64', kvmUsable: true };
 	assert.deepEqual(await qemuArgv(spec, vm, { env, host }), [
-		...head('kvm', 'host', 'virt,acpi=off', '4', '2048'),
+		// The helper owns the host end of the observe network's wire.
+		...head('kvm', 'host', 'virt,acpi=off', '4', '2048', 't1', ['-n', `${vm}/net.sock`, '-r', `${vm}/vm-net.sock`]),
 		'-bios', firmware,
 		'-drive', `file=${diskRaw},format=raw,if=none,id=disk0,readonly=on`, '-device', 'virtio-blk-pci,drive=disk0,id=blk0',
 		// A comma in a QEMU option value is written twice.
