@@ -64,11 +64,11 @@ function unitEnd(s: string, i: number, end: number): number {
 }
 
 /**
- * ATTACH_RE for the common `name0 at parent0...` shape without a regex: [name, parent, rest];
+ * ATTACH_RE for the common `name0 at parent0...` shape without a regex: [parent start, parent end];
  * null when the line cannot be an attach line of that shape, undefined when the regex must decide
  * (quoted and vendor descriptions, unit-less unconfigured names).
  */
-function splitAttach(s: string, at: number): [string, string, string] | null | undefined {
+function splitAttach(s: string, at: number): [number, number] | null | undefined {
 	const c0 = s.charCodeAt(0);
 	if (!isLower(c0)) return c0 === 0x22 /* " */ ? undefined : null;
 	if (unitEnd(s, 0, at) !== at) return s.startsWith('vendor "') || s.startsWith('manufacturer ') || s.endsWith(' not configured') ? undefined : null;
@@ -78,7 +78,7 @@ function splitAttach(s: string, at: number): [string, string, string] | null | u
 		if (!s.startsWith('root', p)) return null;
 		pe = p + 4;
 	}
-	return [s.slice(0, at), s.slice(p, pe), s.slice(pe)];
+	return [p, pe];
 }
 
 /** A device we never saw attach (a partial log): enough to route its message. */
@@ -115,10 +115,15 @@ export class DeviceTable {
 		const at = s.indexOf(' at ');
 		if (at > 0) {
 			const fast = splitAttach(s, at);
-			if (fast) return this.attach(s, fast[0], fast[1], fast[2], no);
+			if (fast) {
+				// One copy of the line; every field is a slice of it.
+				const o = own(s);
+				return this.attach(o, o.slice(0, at), o.slice(fast[0], fast[1]), o.slice(fast[1]), no);
+			}
 			if (fast === undefined) {
-				const m = ATTACH_RE.exec(s);
-				if (m) return this.attach(s, m[1], m[2], m[3], no);
+				const o = own(s);
+				const m = ATTACH_RE.exec(o);
+				if (m) return this.attach(o, m[1], m[2], m[3], no);
 			}
 		}
 		const colon = s.indexOf(': ');
@@ -144,10 +149,10 @@ export class DeviceTable {
 		const { locators, details } = configured ? splitDetails(rest) : { locators: rest.slice(0, -' not configured'.length).trim(), details: '' };
 		const ascii = !NON_ASCII_RE.test(line);
 		const dev: Device = {
-			name: ascii ? own(name) : human(name),
-			parent: own(parent),
-			locators: ascii ? own(locators) : human(locators),
-			details: ascii ? own(details) : human(details),
+			name: ascii ? name : human(name),
+			parent,
+			locators: ascii ? locators : human(locators),
+			details: ascii ? details : human(details),
 			configured,
 			line: no,
 			messages: [],

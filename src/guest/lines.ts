@@ -13,6 +13,12 @@ export interface RawLine {
 	start: number;
 	/** Offset just past the LF. */
 	end: number;
+	/** The decoded chunk the line is a slice of, [s0, s1) without the LF; null for a line pieced together across chunks. */
+	src: string | null;
+	s0: number;
+	s1: number;
+	/** A final line without LF (end of file). */
+	last?: boolean;
 }
 
 export class LineSplitter {
@@ -51,9 +57,11 @@ export class LineSplitter {
 			}
 			let text: string;
 			let len: number;
+			let src: string | null = null;
 			if (this.partialBytes === 0) {
 				len = nl - pos;
 				text = str.slice(pos, Math.min(nl, pos + MAX_LINE));
+				src = str;
 			} else {
 				this.addPartial(buf, pos, nl);
 				len = this.partialBytes;
@@ -63,7 +71,7 @@ export class LineSplitter {
 			}
 			const start = this.offset;
 			this.offset += len + 1;
-			this.onLine({ text, no: this.lineNo++, start, end: this.offset });
+			this.onLine({ text, no: this.lineNo++, start, end: this.offset, src, s0: pos, s1: nl });
 			pos = nl + 1;
 		}
 	}
@@ -76,7 +84,7 @@ export class LineSplitter {
 		this.offset += this.partialBytes;
 		this.partialLen = 0;
 		this.partialBytes = 0;
-		this.onLine({ text, no: this.lineNo++, start, end: this.offset });
+		this.onLine({ text, no: this.lineNo++, start, end: this.offset, src: null, s0: 0, s1: 0, last: true });
 	}
 
 	/** Length of the unterminated line's text (capped), without decoding it. */

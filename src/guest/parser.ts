@@ -6,6 +6,7 @@ import { DeviceTable, isAttachLine } from './devices.ts';
 import { addKernelDetail, archHint, isCopyright, parseVersionLine } from './kernel.ts';
 import { AFTER_KERNEL, EARLY, TRANSIENT, promptOf, stageOf, stageOfPrompt } from './stages.ts';
 import { CrashBuilder, crashHeader } from './crash.ts';
+import { TextRegion } from './region.ts';
 
 const MAX_DMESG = 1 << 20;
 /** A log that reboots in a loop would otherwise hold every boot's device table and dmesg. */
@@ -29,9 +30,7 @@ class Boot {
 	/** Set when this boot's devices and dmesg text were dropped to bound memory. */
 	trimmed = 0;
 	dmesgOpen = false;
-	dmesgParts: string[] = [];
-	dmesgPending: string[] = [];
-	dmesgSize = 0;
+	readonly dmesgText = new TextRegion(MAX_DMESG);
 	dmesgRange: { firstLine: number; lastLine: number; start: number; end: number } | null = null;
 	hasBanner = false;
 
@@ -128,7 +127,7 @@ export class GuestParser {
 				line: b.line,
 				kernel,
 				stages: b.stages.map((s) => ({ ...s })),
-				dmesg: b.dmesgRange && !b.trimmed ? b.dmesgParts.join('') : null,
+				dmesg: b.dmesgRange && !b.trimmed ? b.dmesgText.text() : null,
 				dmesgRange: b.dmesgRange ? { ...b.dmesgRange } : null,
 				devices: b.devices.devices.map(copyDevice),
 			};
@@ -196,7 +195,7 @@ export class GuestParser {
 			if (old.kernel) old.kernel.ncpu = old.devices.ncpu;
 			old.trimmed = old.devices.devices.length;
 			old.devices = new DeviceTable();
-			old.dmesgParts = [];
+			old.dmesgText.clear();
 		}
 		if (this.wantEvents) this.events.push({ type: 'boot', boot: b.no, line: no, atMs: this.now });
 		return b;
@@ -223,7 +222,6 @@ export class GuestParser {
 
 	private closeDmesg(b: Boot): void {
 		b.dmesgOpen = false;
-		b.dmesgPending = [];
 	}
 
 	private banner(no: number): Boot {
@@ -244,14 +242,8 @@ export class GuestParser {
 		else this.logical(l.text, l.no);
 		const b = this.boots.at(-1);
 		if (b && b.dmesgOpen && b.dmesgRange) {
-			const text = human(l.text.endsWith('\r') ? l.text.slice(0, -1) : l.text) + '\n';
-			if (!NON_BLANK_RE.test(l.text)) {
-				b.dmesgPending.push(text);
-			} else if (b.dmesgSize + text.length <= MAX_DMESG) {
-				for (const p of b.dmesgPending) b.dmesgParts.push(p);
-				b.dmesgPending = [];
-				b.dmesgParts.push(text);
-				b.dmesgSize += text.length;
+			const blank = !NON_BLANK_RE.test(l.text);
+			if (b.dmesgText.add(l, blank) && !blank) {
 				b.dmesgRange.lastLine = l.no;
 				b.dmesgRange.end = l.end;
 			}

@@ -98,3 +98,15 @@ test('empty input and binary noise give an empty summary', () => {
 	assert.equal(s.bytes, 65536);
 	assert.equal(s.crashes.length, 0);
 });
+
+test('dmesg text keeps inner blank lines and drops trailing ones, however the bytes arrive', () => {
+	const text = 'Copyright (c) 1982, 1986\n\n\n\nOpenBSD 7.4 (GENERIC) #1: x\n\n\nmainbus0 at root\n\n\nroot on sd0a\n\n\nlogin: ';
+	const want = 'Copyright (c) 1982, 1986\n\n\n\nOpenBSD 7.4 (GENERIC) #1: x\n\n\nmainbus0 at root\n\n\nroot on sd0a\n';
+	const bytes = Buffer.from(text);
+	for (let size = 1; size <= bytes.length; size++) {
+		const p = new GuestParser();
+		for (let i = 0; i < bytes.length; i += size) p.push(bytes.subarray(i, i + size), 0);
+		p.end();
+		assert.equal(p.summary().boots[0].dmesg, want, `chunks of ${size}`);
+	}
+});
