@@ -23,15 +23,10 @@ export function accessLabel(mode: string, writer: boolean): string {
 	return writer ? 'rw' : 'rw (watching: another viewer types)';
 }
 
-export function StatusLine(props: StatusProps) {
+/** The status line as plain text, exactly `width` columns (drawn inverse). */
+export function statusText(props: StatusProps): string {
 	const { vm, width } = props;
-	if (props.prompt !== undefined) {
-		return (
-			<Box width={width} height={1}>
-				<Text inverse wrap="truncate-end">{pad(props.prompt, width)}</Text>
-			</Box>
-		);
-	}
+	if (props.prompt !== undefined) return pad(props.prompt, width);
 	const fields = [
 		vm.name,
 		vm.state + (vm.stage ? `/${vm.stage}` : ''),
@@ -40,19 +35,23 @@ export function StatusLine(props: StatusProps) {
 		`${vm.viewers} viewer${vm.viewers === 1 ? '' : 's'}`,
 	];
 	if (props.scroll) fields.push(props.scroll);
-	const readOnly = props.mode === 'ro' || props.mode === 'spy';
-	const hint = readOnly ? 'q quit · s list · ? help' : `${props.prefix} ? help`;
+	// Only a recording takes commands without the prefix.
+	const hint = props.mode === 'ro' ? 'q quit · s list · ? help' : `${props.prefix} ? help`;
 	const fits = (l: string, r: string) => l.length + r.length + 2 <= width;
 	// On a narrow terminal: a shorter hint, then the log's file name only, then cut.
-	let right = props.message ?? hint;
+	let right = (props.message ?? hint).slice(0, Math.max(0, width - 2));
 	let left = ' ' + fields.join(' │ ') + ' │ ' + vm.log;
-	if (!fits(left, right) && !props.message) right = readOnly ? 'q quit · ? help' : `${props.prefix} ?`;
+	if (!fits(left, right) && !props.message) right = props.mode === 'ro' ? 'q quit · ? help' : `${props.prefix} ?`;
 	if (!fits(left, right)) left = ' ' + fields.join(' │ ') + ' │ ' + basename(vm.log);
 	const room = width - right.length - 2;
 	if (left.length > room) left = left.slice(0, Math.max(0, room - 1)) + '…';
+	return pad(pad(left, width - right.length - 1) + right + ' ', width);
+}
+
+export function StatusLine(props: StatusProps) {
 	return (
-		<Box width={width} height={1}>
-			<Text inverse>{pad(left, width - right.length - 1) + right + ' '}</Text>
+		<Box width={props.width} height={1}>
+			<Text inverse>{statusText(props)}</Text>
 		</Box>
 	);
 }

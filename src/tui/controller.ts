@@ -138,6 +138,7 @@ export class Controller {
 		const layout = computeLayout(width, height, screen?.cols ?? vm.cols, screen?.rows ?? vm.rows, this.panels);
 		const lines: string[] = [];
 		let scroll: string | undefined;
+		let cursor: { x: number; y: number } | undefined;
 		if (screen) {
 			if (this.scroll) {
 				const s = this.scroll;
@@ -155,6 +156,8 @@ export class Controller {
 				for (let y = 0; y < layout.paneHeight; y++) {
 					lines.push(screen.renderLine(screen.base + o.y + y, o.x, layout.paneWidth, this.opts.depth));
 				}
+				const at = { x: screen.cursor.x - o.x, y: screen.cursor.y - o.y };
+				if (this.typing() && this.typesToGuest() && at.x < layout.paneWidth && at.y < layout.paneHeight) cursor = at;
 			}
 		}
 		return {
@@ -164,7 +167,7 @@ export class Controller {
 			depth,
 			message,
 			prompt,
-			console: { vm, details: this.opts.feed.details?.(this.vmName), mode: this.session.mode, writer: this.session.writer, layout, lines, help: this.help, scroll },
+			console: { vm, details: this.opts.feed.details?.(this.vmName), mode: this.session.mode, writer: this.session.writer, layout, lines, help: this.help, scroll, cursor },
 		};
 	}
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { render } from 'ink-testing-library';
-import { Root, type View } from '../../src/tui/Root.tsx';
+import type { View } from '../../src/tui/Root.tsx';
+import { Painter, type Segment } from '../../src/tui/paint.tsx';
 import { StatusLine } from '../../src/tui/StatusLine.tsx';
 import { VmList } from '../../src/tui/VmList.tsx';
 import { computeLayout } from '../../src/tui/layout.ts';
@@ -49,7 +50,7 @@ test('status line at 80 columns: shorter hint, log file name only, never wraps',
 	const { lastFrame } = render(<StatusLine vm={vm()} mode="spy" writer={false} width={80} prefix="C-]" />);
 	const line = strip(lastFrame()!);
 	assert.equal(line.split('\n').length, 1);
-	assert.equal(line, ' obsd74 │ running/login │ qemu │ spy │ 2 viewers │ boot.001.log'.padEnd(64) + 'q quit · ? help');
+	assert.equal(line, ' obsd74 │ running/login │ qemu │ spy │ 2 viewers │ boot.001.log'.padEnd(74) + 'C-] ?');
 });
 
 test('status line shows a rw viewer that lost the keyboard, and a prompt replaces it', () => {
@@ -65,36 +66,77 @@ function consoleView(width: number, height: number, panels = true): View {
 	return { width, height, prefix: 'C-]', depth: '256', console: { vm: vm({ alerts: ['panic: uvm_fault'] }), mode: 'rw', writer: true, layout, lines, help: false } };
 }
 
+/** The composed frame as plain text rows, as the terminal would show it. */
+function screenOf(view: View): string[] {
+	const { segments } = new Painter(() => {}).frame(view);
+	const grid = Array.from({ length: view.height }, () => ' '.repeat(view.width));
+	for (const s of segments as Segment[]) {
+		const text = strip(s.text);
+		assert.ok([...text].length <= s.width, `segment at ${s.x},${s.y} fits its width`);
+		const row = [...grid[s.y]];
+		row.splice(s.x, [...text].length, ...text);
+		grid[s.y] = row.join('').slice(0, view.width);
+	}
+	return grid.map((r) => r.trimEnd());
+}
+
 test('layout at 80x24: the pane takes the whole width, 23 rows, no side column', () => {
 	const layout = computeLayout(80, 24, 80, 24, true);
 	assert.deepEqual(layout, { paneWidth: 80, paneHeight: 23, sideWidth: 0 });
-	const frame = strip(render(<Root view={consoleView(80, 24)} />).lastFrame()!);
-	const rows = frame.split('\n');
+	const rows = screenOf(consoleView(80, 24));
 	assert.equal(rows.length, 24);
 	assert.equal(rows[0], 'guest row 0');
 	assert.equal(rows[22], 'guest row 22');
 	assert.match(rows[23], /^ obsd74 │/);
-	assert.equal(frame.includes('Boot timeline'), false);
+	assert.equal(rows.join('\n').includes('Boot timeline'), false);
 });
 
 test('layout at 120x30: side column with alerts and panel placeholders, letterboxed guest', () => {
 	const layout = computeLayout(120, 30, 80, 24, true);
 	assert.deepEqual(layout, { paneWidth: 80, paneHeight: 24, sideWidth: 39 });
-	const rows = strip(render(<Root view={consoleView(120, 30)} />).lastFrame()!).split('\n');
+	const rows = screenOf(consoleView(120, 30));
 	assert.equal(rows.length, 30);
-	assert.match(rows[0], /^guest row 0 {69} Alerts/);
-	assert.match(rows[1], /^guest row 1 {69} panic: uvm_fault/);
+	assert.match(rows[0], /^guest row 0 {70}Alerts/);
+	assert.match(rows[1], /^guest row 1 {70}panic: uvm_fault/);
 	assert.ok(rows.some((r) => /Boot timeline/.test(r)));
-	assert.ok(rows.some((r) => /Network MTU/.test(r)));
-	assert.ok(rows.some((r) => /Framebuffer/.test(r)));
+	assert.ok(rows.some((r) => / {2}Network MTU/.test(r)));
+	assert.ok(rows.some((r) => / {2}Framebuffer/.test(r)));
 	assert.match(rows[24], /^╌{80}/, 'the guest bottom edge is marked');
-	assert.ok(rows.every((r) => r.length <= 120));
+	assert.match(rows[29], /^ obsd74 │ running\/login │ qemu │ rw │ 2 viewers │/);
 });
 
 test('layout when panels are hidden or the window is narrower than the guest', () => {
 	assert.deepEqual(computeLayout(160, 50, 80, 24, false), { paneWidth: 80, paneHeight: 24, sideWidth: 0 });
 	assert.deepEqual(computeLayout(60, 15, 80, 24, true), { paneWidth: 60, paneHeight: 14, sideWidth: 0 });
-	const rows = strip(render(<Root view={consoleView(60, 15)} />).lastFrame()!).split('\n');
+	const rows = screenOf(consoleView(60, 15));
 	assert.equal(rows.length, 15);
-	assert.ok(rows.every((r) => r.length <= 60), 'nothing wraps past the window');
+	assert.equal(rows[13], 'guest row 13');
+});
+
+test('help replaces the pane; the VM list and its help are Ink screens of the whole window', () => {
+	const view = consoleView(100, 30);
+	view.console!.help = true;
+	const rows = screenOf(view);
+	assert.match(rows[0], /^Keys go to the guest\. Commands start with the prefix C-\]:/);
+	assert.ok(rows.some((r) => /^ {2}C-\] b {4}send BREAK \(asks first/.test(r)));
+	const list = screenOf({ width: 90, height: 10, prefix: 'C-]', depth: 'mono', list: { vms: [vm()], selected: 0, help: false } });
+	assert.match(list[0], /^NAME/);
+	assert.match(list[1], /^> obsd74/);
+});
+
+test('painting writes only what changed, and nothing for an unchanged frame', () => {
+	const out: string[] = [];
+	const p = new Painter((s) => out.push(s));
+	const view = consoleView(120, 30);
+	const first = p.paint(view);
+	assert.ok(first > 0);
+	assert.equal(p.paint(view), 0, 'same frame: no bytes');
+	const next = structuredClone(view);
+	next.console!.lines[5] = 'guest row 5 changed';
+	const bytes = p.paint(next);
+	const written = out.at(-1)!;
+	assert.ok(written.includes('guest row 5 changed'));
+	assert.equal(written.includes('guest row 4'), false, 'other rows are not repainted');
+	assert.ok(written.includes('\x1b[6;1H'), 'absolute position of row 6');
+	assert.ok(bytes < 120, `one row costs a row's bytes (${bytes})`);
 });
