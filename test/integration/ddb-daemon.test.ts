@@ -50,3 +50,29 @@ test('collect ddb evidence from a VM sitting at ddb, then report it', { timeout:
 	assert.equal(notAt.stderr, 'obsdtui: VM dd is not at a ddb prompt; nothing typed\n');
 	await box.run(['down', 'dd', '--force']);
 });
+
+test('a real boot log streamed line by line through an exec source: live stage and prompt, dmesg and scan from the VM log', { timeout: 120_000 }, async () => {
+	const fixture = join(ROOT, 'test', 'fixtures', 'openbsd', 'arm64-qemu-virt-7.4-installer-boot.txt');
+	// Line by line with a pause, the last line (the installer question) without its newline, then silence.
+	const paced = `f='${fixture}'; n=$(wc -l < "$f"); i=0; while IFS= read -r l; do i=$((i+1)); if [ $i -lt $n ]; then printf '%s\\n' "$l"; else printf '%s' "$l"; fi; sleep 0.02; done < "$f"; sleep 600`;
+	await box.ok(['up', 'boot1', '--exec', paced]);
+	await box.ok(['wait', 'boot1', '--for', '\\(S\\)hell\\? $', '--timeout', '60']);
+	let vm: Record<string, unknown> | undefined;
+	for (let i = 0; i < 100; i++) {
+		vm = (JSON.parse(await box.ok(['ls', '--json'])) as { vms: Record<string, unknown>[] }).vms.find((v) => v.name === 'boot1');
+		if (vm?.prompt === 'installer') break;
+		await new Promise((r) => setTimeout(r, 200));
+	}
+	assert.equal(vm?.stage, 'installer');
+	assert.equal(vm?.prompt, 'installer');
+	assert.deepEqual(vm?.alerts, []);
+
+	const lines = readFileSync(fixture, 'utf8').split('\n');
+	assert.equal(await box.ok(['dmesg', 'boot1']), lines.slice(8, 53).join('\n') + '\n');
+	const scan = JSON.parse(await box.ok(['scan', '--json', join(box.vmDir('boot1'), 'boot.001.log')])) as { boots: { stages: { name: string; line: number }[] }[] };
+	assert.deepEqual(
+		scan.boots[0].stages.map((s) => `${s.name}:${s.line}`),
+		['firmware:2', 'bootloader:4', 'kernel:8', 'banner:9', 'autoconf:18', 'root:52', 'userland:54', 'installer:56'],
+	);
+	await box.run(['down', 'boot1', '--force']);
+});
