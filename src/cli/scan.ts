@@ -5,12 +5,17 @@ import { command, printJson } from './command.ts';
 import { UserError, errorMessage } from '../common/errors.ts';
 import { GuestParser, type GuestSummary } from '../guest/index.ts';
 
+function fileError(path: string, err: unknown): UserError {
+	// `ENOENT: no such file or directory, open '/x'` -> `/x: no such file or directory`
+	return new UserError(`${path}: ${errorMessage(err).replace(/^[A-Z]+: /, '').replace(/, \w+ .*$/, '')}`);
+}
+
 export function scanFile(path: string): GuestSummary {
 	let fd: number;
 	try {
 		fd = openSync(path, 'r');
 	} catch (err) {
-		throw new UserError(`${path}: ${errorMessage(err).replace(/^[A-Z]+: /, '')}`);
+		throw fileError(path, err);
 	}
 	const p = new GuestParser({ events: false });
 	const buf = Buffer.allocUnsafe(1 << 20);
@@ -20,6 +25,8 @@ export function scanFile(path: string): GuestSummary {
 			if (n === 0) break;
 			p.push(buf.subarray(0, n), 0);
 		}
+	} catch (err) {
+		throw fileError(path, err);
 	} finally {
 		closeSync(fd);
 	}
