@@ -7,7 +7,7 @@ import { GuestParser, type GuestSummary } from '../guest/index.ts';
 
 function fileError(path: string, err: unknown): UserError {
 	// `ENOENT: no such file or directory, open '/x'` -> `/x: no such file or directory`
-	return new UserError(`${path}: ${errorMessage(err).replace(/^[A-Z]+: /, '').replace(/, \w+ .*$/, '')}`);
+	return new UserError(`${path}: ${errorMessage(err).replace(/^[A-Z]+: /, '').replace(/, \w+(?: .*)?$/, '')}`);
 }
 
 export function scanFile(path: string): GuestSummary {

@@ -4,6 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Sandbox, ROOT } from '../helpers/cli.ts';
 
@@ -41,6 +42,16 @@ test('collect ddb evidence from a VM sitting at ddb, then report it', { timeout:
 	);
 	const again = await box.ok(['report', 'dd']);
 	assert.ok(again.includes('\nddb:\nddb{1}> set $lines = 0\n'));
+
+	// --bundle: the report, the whole log and the evidence next to it, as a tar.gz any tar reads.
+	const out = join(box.dir, 'dd-report.txt');
+	await box.ok(['report', 'dd', '-o', out, '--bundle']);
+	assert.equal(readFileSync(out, 'utf8'), again);
+	const list = spawnSync('tar', ['-tzf', join(box.dir, 'dd-report.tar.gz')], { encoding: 'utf8' });
+	assert.equal(list.status, 0, list.stderr);
+	assert.deepEqual(list.stdout.trim().split('\n').sort(), ['dd-report/boot.001.ddb.json', 'dd-report/boot.001.idx', 'dd-report/boot.001.log', 'dd-report/report.txt', 'dd-report/spec.json']);
+	const log = spawnSync('tar', ['-xzOf', join(box.dir, 'dd-report.tar.gz'), 'dd-report/boot.001.log']);
+	assert.ok(log.stdout.equals(readFileSync(join(box.vmDir('dd'), 'boot.001.log'))), 'the log, byte for byte');
 
 	// After `boot reboot` the console no longer ends at a ddb prompt: nothing is typed.
 	await box.ok(['send', 'dd', 'boot reboot']);
