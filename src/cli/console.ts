@@ -5,21 +5,9 @@
 import { command } from './command.ts';
 import { connectDaemon, type ConsoleSession } from '../client/client.ts';
 import { checkVmName } from '../common/paths.ts';
-import { UserError } from '../common/errors.ts';
 import { Sanitizer, RESTORE_TERMINAL } from '../term/sanitize.ts';
-
-/** Parse a prefix spec: "C-]" / "^]" / "ctrl-a" -> its control byte. `~` is refused (ssh's escape). */
-export function parsePrefix(spec: string): number {
-	const m = /^(?:C-|\^|ctrl-)(.)$/i.exec(spec);
-	if (!m) throw new UserError(`--prefix must look like C-] or ^a, not ${JSON.stringify(spec)}`);
-	const ch = m[1].toUpperCase().charCodeAt(0);
-	if (ch < 0x40 || ch > 0x5f) throw new UserError(`--prefix ${spec}: no such control key`);
-	return ch - 0x40;
-}
-
-export function prefixName(byte: number): string {
-	return `Ctrl-${String.fromCharCode(byte + 0x40)}`;
-}
+import { prefixLabel } from '../tui/keys.ts';
+import { withPrefix, prefixOf } from './tui.ts';
 
 const HELP = (p: string) =>
 	`\r\n[obsdtui: ${p} then: q detach, t take over, b send BREAK, ? help, ${p} send ${p}]\r\n`;
@@ -28,16 +16,15 @@ export default command({
 	command: 'console <name>',
 	describe: 'Attach this terminal to a VM console (raw, like cu); Ctrl-] q detaches',
 	builder: (y) =>
-		y
+		withPrefix(y)
 			.positional('name', { type: 'string' })
 			.option('spy', { type: 'boolean', describe: 'read-only: your keys never reach the guest' })
 			.option('takeover', { type: 'boolean', describe: 'take the console from its current writer' })
-			.option('prefix', { type: 'string', default: process.env.OBSDTUI_PREFIX ?? 'C-]', describe: 'command prefix key' })
 			.conflicts('spy', 'takeover'),
 	handler: async (args) => {
 		const name = checkVmName(args.name);
-		const prefix = parsePrefix(String(args.prefix));
-		const pname = prefixName(prefix);
+		const prefix = prefixOf(args);
+		const pname = prefixLabel(prefix);
 		const client = await connectDaemon();
 		const mode = args.spy ? 'spy' : args.takeover ? 'takeover' : 'rw';
 		const session = await client.attach(name, { mode });

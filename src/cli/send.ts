@@ -25,22 +25,25 @@ export function unescape(text: string): Buffer {
 }
 
 export default command({
-	command: 'send <name> <text>',
-	describe: 'Type TEXT into the console, then Enter (CR)',
+	command: 'send <name> [text]',
+	describe: 'Type TEXT into the console, then Enter (CR); --break sends a serial BREAK first',
 	builder: (y) =>
 		y
 			.positional('name', { type: 'string' })
 			.positional('text', { type: 'string' })
 			.option('no-enter', { alias: 'n', type: 'boolean', describe: 'do not press Enter after TEXT' })
-			.option('escapes', { alias: 'e', type: 'boolean', describe: 'interpret \\r \\n \\t \\e \\xHH in TEXT' }),
+			.option('escapes', { alias: 'e', type: 'boolean', describe: 'interpret \\r \\n \\t \\e \\xHH in TEXT' })
+			.option('break', { type: 'boolean', describe: 'send a serial BREAK before TEXT (on OpenBSD with ddb.console=1 it enters ddb)' }),
 	handler: async (args) => {
 		const name = checkVmName(args.name);
+		if (args.text === undefined && !args.break) throw new UserError('nothing to send: give TEXT or --break');
 		const text = String(args.text ?? '');
 		let data = args.escapes ? unescape(text) : Buffer.from(text, 'utf8');
-		if (!args.noEnter) data = Buffer.concat([data, Buffer.from('\r')]);
+		if (!args.noEnter && args.text !== undefined) data = Buffer.concat([data, Buffer.from('\r')]);
 		const client = await connectDaemon();
 		try {
-			await client.request('send', { name, data: data.toString('base64') });
+			if (args.break) await client.request('break', { name });
+			if (data.length) await client.request('send', { name, data: data.toString('base64') });
 		} finally {
 			client.close();
 		}

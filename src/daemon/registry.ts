@@ -83,7 +83,14 @@ export class Registry extends EventEmitter {
 		const boot = nextBoot(dir);
 		await spawnHelper({ vmDir: dir, boot, argv });
 		const vm = this.track(new Vm(dir, spec, boot));
-		await vm.adopt(5000);
+		try {
+			await vm.adopt(5000);
+		} catch (err) {
+			// A console source that ran to its end at once (`--exec 'echo hi'`) leaves
+			// a finished boot, not a running one.
+			if (existsSync(join(dir, 'helper.sock'))) throw err;
+			vm.loadFinished();
+		}
 		this.emit('changed');
 		return vm;
 	}

@@ -242,10 +242,10 @@ export class Daemon {
 				vm.send(data, session.who);
 				return { bytes: data.length };
 			},
-			break: ({ daemon, session, msg }) => {
+			break: async ({ daemon, session, msg }) => {
 				const vm = session.vm && !msg.name ? session.vm : daemon.registry.get(str(msg, 'name'));
 				if (session.viewer && session.vm === vm && !session.viewer.writer) throw new UserError('only the viewer holding the console can send BREAK');
-				vm.sendBreak(session.who);
+				await vm.sendBreak(session.who);
 				return {};
 			},
 			wait: async ({ daemon, msg }) => {

@@ -402,8 +402,13 @@ export class Vm extends EventEmitter {
 		this.audit(`${who} sent ${bytes.length} byte${bytes.length === 1 ? '' : 's'}`);
 	}
 
-	sendBreak(who: string): void {
-		this.requireRunning().sendBreak();
+	/** A serial BREAK: via QMP for QEMU (its console socket is raw), else by the helper. */
+	async sendBreak(who: string): Promise<void> {
+		const helper = this.requireRunning();
+		if (this.spec.backend === 'qemu') {
+			if (!this.qmp || this.qmp.isClosed) throw new UserError(`${this.name}: QEMU's monitor (QMP) is not connected; cannot send BREAK`);
+			await this.qmp.execute('chardev-send-break', { id: 'ser0' });
+		} else helper.sendBreak();
 		this.audit(`${who} sent BREAK`);
 	}
 

@@ -1,7 +1,7 @@
 // The QEMU backend: a validated VmSpec becomes the helper's command line
-//   qemu -s <vmDir>/console.sock -- qemu-system-aarch64 ARGS...
-// The helper (native/qemu) runs it, connects to the console socket itself and speaks telnet
-// there, so QEMU gets exactly one serial port and no monitor other than QMP.
+//   qemu -T raw -s <vmDir>/console.sock [-n net.sock -r vm-net.sock] -- qemu-system-aarch64 ARGS...
+// The helper (native/qemu) runs it and connects to the console socket itself (raw
+// bytes), so QEMU gets exactly one serial port and no monitor other than QMP.
 import { access, stat } from 'node:fs/promises';
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -205,8 +205,11 @@ export async function qemuArgv(spec: VmSpec, vmDir: string, opts: QemuArgvOption
 		'-chardev', `socket,id=qmp0,path=${optValue(qmpSock)},server=on,wait=off`,
 		'-mon', 'chardev=qmp0,mode=control',
 		// wait=on: nothing the guest prints can be lost before the helper is there;
-		// telnet=on: the helper can send a BREAK (OpenBSD's ddb entry on a serial console).
-		'-chardev', `socket,id=ser0,path=${optValue(consoleSock)},server=on,wait=on,telnet=on`,
+		// Raw bytes, no telnet: QEMU 7.2 sometimes lost the guest's first output while
+		// negotiating telnet (3 of 28 boots), and the log must have every byte. A BREAK
+		// (OpenBSD's way into ddb on a serial console) goes through QMP instead:
+		// chardev-send-break on ser0.
+		'-chardev', `socket,id=ser0,path=${optValue(consoleSock)},server=on,wait=on`,
 		'-serial', 'chardev:ser0',
 		...(await firmwareArgs(spec, qemu, opts.firmware)),
 		...(await kernelArgs(spec)),
@@ -217,5 +220,5 @@ export async function qemuArgv(spec: VmSpec, vmDir: string, opts: QemuArgvOption
 	];
 	// The helper owns the host end of an observe network: it binds net.sock, QEMU sends to it.
 	const wire = spec.net.mode === 'observe' ? ['-n', socketPath(netSocketPath(vmDir)), '-r', socketPath(vmNetSocketPath(vmDir))] : [];
-	return ['qemu', '-s', consoleSock, ...wire, '--', qemu, ...args];
+	return ['qemu', '-T', 'raw', '-s', consoleSock, ...wire, '--', qemu, ...args];
 }

@@ -54,6 +54,12 @@ test('boot the test guest, use its shell, survive a daemon SIGKILL mid-output, s
 	await box.ok(['send', 't1', 'echo again-$((7*7))']);
 	await box.ok(['wait', 't1', '--for', 'again-49', '--timeout', '60']);
 
+	// A serial BREAK reaches the guest's UART (QMP chardev-send-break): Linux takes BREAK
+	// followed by a key as SysRq, and 'h' prints the SysRq help on the console.
+	await box.ok(['send', 't1', '--break', '-n', 'h']);
+	assert.match(await box.ok(['wait', 't1', '--for', 'sysrq: HELP', '--timeout', '30']), /sysrq: HELP/);
+	assert.match(await box.ok(['log', 't1', '--audit']), /\] .* sent BREAK/);
+
 	const down = await box.ok(['down', 't1', '--timeout', '3'], { timeoutMs: 60000 });
 	assert.match(down, /t1: stopped/);
 	assert.equal(vm(await box.ok(['ls', '--json']), 't1')?.state, 'exited');
