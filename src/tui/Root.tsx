@@ -35,5 +35,5 @@ export function Root({ view }: { view: View }) {
 	const { width, height } = view;
 	const l = view.list ?? { vms: [], selected: 0, help: false };
 	if (l.help) return <HelpView prefix={view.prefix} readOnly width={width} height={height} />;
-	return <VmList vms={l.vms} selected={l.selected} width={width} height={height} prefix={view.prefix} message={view.message ?? view.prompt} />;
+	return <VmList vms={l.vms} selected={l.selected} width={width} height={height} prefix={view.prefix} message={view.message ?? view.prompt} mono={view.depth === 'mono'} />;
 }

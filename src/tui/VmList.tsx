@@ -9,6 +9,8 @@ export interface VmListProps {
 	height: number;
 	prefix: string;
 	message?: string;
+	/** No colour at all on a mono terminal (NO_COLOR). */
+	mono?: boolean;
 }
 
 const COLUMNS = [
@@ -49,7 +51,7 @@ export function VmList(props: VmListProps) {
 					const i = vms.indexOf(vm);
 					const text = vmRow(vm, width - 2);
 					return (
-						<Text key={vm.name} inverse={i === props.selected} color={vm.alerts.length ? 'red' : undefined}>
+						<Text key={vm.name} inverse={i === props.selected} color={vm.alerts.length && !props.mono ? 'red' : undefined}>
 							{(i === props.selected ? '> ' : '  ') + text}
 						</Text>
 					);

@@ -15,9 +15,11 @@ export interface RunOptions {
 	exitOnDetach?: boolean;
 }
 
-const ENTER = '\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J';
-// Attributes reset, cursor shown, main screen back (it still holds the user's shell).
-const LEAVE = '\x1b[0m\x1b[?25h\x1b[?1049l';
+// Autowrap off while we paint: a frame laid out for the old size, drawn just after the
+// window shrank, then overwrites the last column instead of scrolling the screen.
+const ENTER = '\x1b[?1049h\x1b[?7l\x1b[?25l\x1b[H\x1b[2J';
+// Attributes reset, autowrap and cursor back, main screen back (it holds the user's shell).
+const LEAVE = '\x1b[0m\x1b[?7h\x1b[?25h\x1b[?1049l';
 
 export async function runTui(opts: RunOptions): Promise<void> {
 	const stdin = process.stdin;
