@@ -1,6 +1,6 @@
 // obsdtui up NAME: start a VM from a spec file and/or flags.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { command, printJson } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
 import { UserError } from '../common/errors.ts';
@@ -24,6 +24,15 @@ function readSpecFile(path: string): Record<string, unknown> {
 }
 
 const abs = (p: unknown) => (typeof p === 'string' ? resolve(p) : undefined);
+
+/** Paths in a spec file are relative to the file, not to wherever the daemon runs. */
+export function resolveSpecPaths(raw: Record<string, unknown>, base: string): void {
+	for (const key of ['kernel', 'initrd'] as const) if (typeof raw[key] === 'string') raw[key] = resolve(base, raw[key] as string);
+	if (typeof raw.efi === 'string') raw.efi = resolve(base, raw.efi);
+	const fix = (d: unknown) => (typeof d === 'string' ? resolve(base, d) : d && typeof d === 'object' && typeof (d as { path?: unknown }).path === 'string' ? { ...d, path: resolve(base, (d as { path: string }).path) } : d);
+	if (Array.isArray(raw.disks)) raw.disks = raw.disks.map(fix);
+	if (raw.disk !== undefined) raw.disk = fix(raw.disk);
+}
 
 export default command({
 	command: 'up <name>',
@@ -52,6 +61,7 @@ export default command({
 	handler: async (args) => {
 		const name = checkVmName(args.name);
 		const raw: Record<string, unknown> = args.spec ? readSpecFile(String(args.spec)) : {};
+		if (args.spec) resolveSpecPaths(raw, dirname(resolve(String(args.spec))));
 		for (const key of ['kernel', 'initrd'] as const) if (args[key] !== undefined) raw[key] = abs(args[key]);
 		for (const key of ['append', 'cpus', 'mem', 'accel', 'cpu', 'cols', 'rows'] as const) if (args[key] !== undefined) raw[key] = args[key];
 		if (Array.isArray(args.disk)) raw.disks = args.disk.map((d) => resolve(String(d)));

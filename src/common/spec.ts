@@ -215,6 +215,12 @@ export function parseSpec(input: unknown, nameHint?: string, where = 'VM spec'):
 	};
 	if (backend === 'exec' && !spec.command) throw new UserError(`${where}: backend exec needs 'command'`);
 	if (backend === 'serial' && !spec.serial) throw new UserError(`${where}: backend serial needs 'serial'`);
+	// Disks and no kernel: boot them through UEFI (how an OpenBSD image boots), unless
+	// the spec turned firmware off explicitly.
+	if (backend === 'qemu' && !spec.kernel && spec.efi === undefined && spec.disks.length > 0) spec.efi = true;
+	if (backend === 'qemu' && !spec.kernel && spec.efi === false && spec.disks.length > 0) {
+		throw new UserError(`${where}: without a kernel, disks boot through UEFI firmware: 'efi' cannot be false`);
+	}
 	if (backend === 'qemu' && !spec.kernel && !spec.efi && spec.disks.length === 0) {
 		throw new UserError(`${where}: a qemu VM needs a kernel, EFI firmware or a disk to boot from`);
 	}

@@ -43,3 +43,9 @@ test('--net flag text', () => {
 	assert.throws(() => parseNetFlag('mtu=big', 'a'), /mtu must be a number/);
 	assert.throws(() => parseNetFlag('bogus', 'a'), /unknown option 'bogus'/);
 });
+
+test('disks without a kernel boot through UEFI unless efi is false', () => {
+	assert.equal(parseSpec({ disks: ['/d.img'] }, 'o').efi, true);
+	assert.equal(parseSpec({ disks: ['/d.img'], efi: '/fw.fd' }, 'o').efi, '/fw.fd');
+	assert.throws(() => parseSpec({ disks: ['/d.img'], efi: false }, 'o'), /disks boot through UEFI firmware: 'efi' cannot be false/);
+});
