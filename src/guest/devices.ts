@@ -86,6 +86,16 @@ function stub(name: string, no: number): Device {
 	return { name, parent: '', locators: '', details: '', configured: true, line: no, messages: [] };
 }
 
+/** Cheap: could this line matter to a DeviceTable (attach, continuation, `name0: message`)? */
+export function deviceCandidate(s: string): boolean {
+	const c0 = s.charCodeAt(0);
+	if (c0 === 0x3a /* : */ || c0 === 0x2c /* , */) return true;
+	const at = s.indexOf(' at ');
+	if (at > 0 && splitAttach(s, at) !== null) return true;
+	const colon = s.indexOf(': ');
+	return colon > 1 && colon < 24 && unitEnd(s, 0, colon) === colon;
+}
+
 export function isAttachLine(s: string): boolean {
 	return s.includes(' at ') && ATTACH_RE.test(s);
 }

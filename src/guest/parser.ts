@@ -1,8 +1,8 @@
 // The streaming guest parser: console bytes in, events and a summary out. Pure: no I/O,
 // no clocks (time comes in as nowMs), so the daemon, `scan` and tests share it.
 import type { BootSummary, Crash, Device, GuestEvent, GuestSummary, KernelInfo, LiveState, Prompt, Stage, StageName } from './types.ts';
-import { LineSplitter, segments, human, type RawLine } from './lines.ts';
-import { DeviceTable, isAttachLine } from './devices.ts';
+import { LineSplitter, segments, human, own, type RawLine } from './lines.ts';
+import { DeviceTable, deviceCandidate, isAttachLine } from './devices.ts';
 import { addKernelDetail, archHint, isCopyright, parseVersionLine } from './kernel.ts';
 import { AFTER_KERNEL, EARLY, TRANSIENT, promptOf, stageOf, stageOfPrompt } from './stages.ts';
 import { CrashBuilder, crashHeader } from './crash.ts';
@@ -22,13 +22,25 @@ function copyDevice(d: Device): Device {
 /** A prompt must sit unanswered this long before it counts as a stage (it may be the start of a longer line). */
 const PROMPT_QUIET_MS = 250;
 
+const MAX_DEFERRED = 4096;
+const CPU_ATTACH_RE = /^cpu\d+ at /;
+
 class Boot {
 	kernel: KernelInfo | null = null;
 	archHint: string | null = null;
 	readonly stages: Stage[] = [];
 	devices = new DeviceTable();
 	/** Set when this boot's devices and dmesg text were dropped to bound memory. */
-	trimmed = 0;
+	trimmed = false;
+	/**
+	 * Scanning defers device parsing: the kernel's attach lines are the dmesg text anyway,
+	 * and a reboot-loop log only reports the most recent boots' devices. Lines outside the
+	 * dmesg wait here, in order; `deferredBefore` of them came before the dmesg.
+	 */
+	lazy: boolean;
+	deferred: { s: string; no: number }[] = [];
+	deferredBefore = 0;
+	cpuLines = 0;
 	dmesgOpen = false;
 	readonly dmesgText = new TextRegion(MAX_DMESG);
 	dmesgRange: { firstLine: number; lastLine: number; start: number; end: number } | null = null;
@@ -37,7 +49,33 @@ class Boot {
 	constructor(
 		readonly no: number,
 		readonly line: number,
-	) {}
+		lazy: boolean,
+	) {
+		this.lazy = lazy;
+	}
+
+	/** Parse what was deferred, in console order; afterwards lines go straight to the table. */
+	materialise(): void {
+		if (!this.lazy) return;
+		this.lazy = false;
+		const t = this.devices;
+		for (const d of this.deferred.slice(0, this.deferredBefore)) t.line(d.s, d.no);
+		if (this.dmesgRange && !this.trimmed) {
+			const lines = this.dmesgText.raw().split('\n');
+			if (lines.at(-1) === '') lines.pop();
+			let no = this.dmesgRange.firstLine;
+			for (const l of lines) {
+				for (const seg of segments(l)) if (seg) t.line(seg, no);
+				no++;
+			}
+		}
+		for (const d of this.deferred.slice(this.deferredBefore)) t.line(d.s, d.no);
+		this.deferred = [];
+	}
+
+	get ncpu(): number {
+		return this.lazy ? this.cpuLines : this.devices.ncpu;
+	}
 
 	get stage(): StageName | null {
 		return this.stages.length ? this.stages[this.stages.length - 1].name : null;
@@ -120,8 +158,9 @@ export class GuestParser {
 
 	summary(): GuestSummary {
 		const boots: BootSummary[] = this.boots.map((b) => {
+			if (!b.trimmed) b.materialise();
 			let kernel = b.kernel;
-			if (kernel) kernel = { ...kernel, ncpu: b.trimmed ? kernel.ncpu : b.devices.ncpu, arch: kernel.arch ?? b.archHint };
+			if (kernel) kernel = { ...kernel, ncpu: b.ncpu, arch: kernel.arch ?? b.archHint };
 			const out: BootSummary = {
 				boot: b.no,
 				line: b.line,
@@ -131,7 +170,7 @@ export class GuestParser {
 				dmesgRange: b.dmesgRange ? { ...b.dmesgRange } : null,
 				devices: b.devices.devices.map(copyDevice),
 			};
-			if (b.trimmed) out.trimmed = b.trimmed;
+			if (b.trimmed) out.trimmed = true;
 			return out;
 		});
 		return { boots, crashes: structuredClone(this.crashes), lines: this.splitter.lines, bytes: this.splitter.bytes };
@@ -188,12 +227,15 @@ export class GuestParser {
 		this.closeCrash();
 		const prev = this.boots.at(-1);
 		if (prev) this.closeDmesg(prev);
-		const b = new Boot(this.boots.length + 1, no);
+		const b = new Boot(this.boots.length + 1, no, !this.wantEvents);
 		this.boots.push(b);
 		const old = this.boots[this.boots.length - 1 - DETAILED_BOOTS];
 		if (old && !old.trimmed) {
-			if (old.kernel) old.kernel.ncpu = old.devices.ncpu;
-			old.trimmed = old.devices.devices.length;
+			if (old.kernel) old.kernel.ncpu = old.ncpu;
+			old.trimmed = true;
+			old.lazy = false;
+			old.cpuLines = old.ncpu;
+			old.deferred = [];
 			old.devices = new DeviceTable();
 			old.dmesgText.clear();
 		}
@@ -230,6 +272,7 @@ export class GuestParser {
 		if (!b.hasBanner) {
 			b.hasBanner = true;
 			b.dmesgOpen = true;
+			b.deferredBefore = b.deferred.length;
 			const raw = this.raw!;
 			b.dmesgRange = { firstLine: no, lastLine: no, start: raw.start, end: raw.start };
 		}
@@ -243,7 +286,11 @@ export class GuestParser {
 		const b = this.boots.at(-1);
 		if (b && b.dmesgOpen && b.dmesgRange) {
 			const blank = !NON_BLANK_RE.test(l.text);
-			if (b.dmesgText.add(l, blank) && !blank) {
+			if (!b.dmesgText.add(l, blank)) {
+				// Full: the dmesg ends here, and a deferred boot must not lose this line's devices.
+				b.dmesgOpen = false;
+				if (b.lazy) this.defer(b, l);
+			} else if (!blank) {
 				b.dmesgRange.lastLine = l.no;
 				b.dmesgRange.end = l.end;
 			}
@@ -280,15 +327,28 @@ export class GuestParser {
 		}
 
 		const inDdb = this.boots.at(-1)?.stage === 'ddb';
-		if (!inDdb && (s.includes(' at ') || s.includes(': ') || s.charCodeAt(0) === 0x3a || s.charCodeAt(0) === 0x2c)) {
+		if (!inDdb && deviceCandidate(s)) {
 			if (this.boots.length > 0 || isAttachLine(s)) {
-				const table = this.cur(no).devices;
-				const n = table.devices.length;
-				const dev = table.line(s, no);
-				if (dev) {
-					const c = this.boots.at(-1)!;
-					if (table.devices.length > n && c.hasBanner && c.stage === 'banner') this.stage('autoconf', no);
-					if (this.wantEvents) this.events.push({ type: 'device', boot: c.no, device: copyDevice(dev) });
+				const c = this.cur(no);
+				if (c.lazy) {
+					if (c.hasBanner && c.stage === 'banner' && isAttachLine(s)) this.stage('autoconf', no);
+					if (s.charCodeAt(0) === 0x63 /* c */ && CPU_ATTACH_RE.test(s) && !s.endsWith(' not configured')) c.cpuLines++;
+					// Lines of the dmesg are parsed from its text later; others wait in order.
+					if (!c.dmesgOpen) {
+						if (c.deferred.length < MAX_DEFERRED) c.deferred.push({ s: own(s), no });
+						else {
+							c.materialise();
+							c.devices.line(s, no);
+						}
+					}
+				} else {
+					const table = c.devices;
+					const n = table.devices.length;
+					const dev = table.line(s, no);
+					if (dev) {
+						if (table.devices.length > n && c.hasBanner && c.stage === 'banner') this.stage('autoconf', no);
+						if (this.wantEvents) this.events.push({ type: 'device', boot: c.no, device: copyDevice(dev) });
+					}
 				}
 			}
 		}
@@ -307,6 +367,10 @@ export class GuestParser {
 				this.crashEvent();
 			}
 		}
+	}
+
+	private defer(b: Boot, l: RawLine): void {
+		for (const seg of segments(l.text)) if (seg) b.deferred.push({ s: own(seg), no: l.no });
 	}
 
 	private crashEvent(): void {

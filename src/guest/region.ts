@@ -2,7 +2,7 @@
 // slices of a decoded chunk, so a run within one chunk is copied once, when the chunk
 // changes or the run ends. Trailing blank lines are only kept if a non-blank line follows.
 import type { RawLine } from './lines.ts';
-import { own } from './lines.ts';
+import { MAX_LINE, own } from './lines.ts';
 
 export class TextRegion {
 	private readonly parts: string[] = [];
@@ -20,9 +20,11 @@ export class TextRegion {
 
 	/** Add a line; false once the region is full. */
 	add(l: RawLine, blank: boolean): boolean {
-		const lineLen = l.s1 - l.s0 + 1;
+		// A line longer than MAX_LINE is kept as its capped text, like a line pieced across chunks.
+		const src = l.s1 - l.s0 > MAX_LINE ? null : l.src;
+		const lineLen = src === null ? l.text.length + 1 : l.s1 - l.s0 + 1;
 		if (this.size + lineLen > this.max) return false;
-		if (l.src !== null && l.src === this.src && l.s0 === this.seen) {
+		if (src !== null && src === this.src && l.s0 === this.seen) {
 			this.seen = l.s1 + 1;
 			if (!blank) {
 				// Blank lines that started this piece come before it.
@@ -33,7 +35,7 @@ export class TextRegion {
 			return true;
 		}
 		this.cut();
-		if (l.src === null) {
+		if (src === null) {
 			const text = l.last ? l.text : l.text + '\n';
 			if (blank) this.blanks += text;
 			else {
@@ -43,7 +45,7 @@ export class TextRegion {
 			}
 			return true;
 		}
-		this.src = l.src;
+		this.src = src;
 		this.from = this.to = l.s0;
 		this.seen = l.s1 + 1;
 		if (!blank) {
@@ -52,15 +54,20 @@ export class TextRegion {
 			this.size += this.to - this.from;
 		} else {
 			// A piece starts at its first non-blank line; blanks before it wait in `blanks`.
-			this.blanks += l.src.slice(l.s0, this.seen);
+			this.blanks += own(src.slice(l.s0, this.seen));
 			this.from = this.to = this.seen;
 		}
 		return true;
 	}
 
+	/** Everything kept so far, as decoded (latin1, line ends as logged). */
+	raw(): string {
+		return this.parts.join('') + (this.src !== null ? this.src.slice(this.from, this.to) : '');
+	}
+
 	/** Everything kept so far, CRLF as LF, UTF-8 when the bytes were UTF-8. */
 	text(): string {
-		let t = this.parts.join('') + (this.src !== null ? this.src.slice(this.from, this.to) : '');
+		let t = this.raw();
 		if (t.includes('\r')) t = t.replace(/\r+\n/g, '\n');
 		if (/[\x80-\xff]/.test(t)) {
 			const u = Buffer.from(t, 'latin1').toString('utf8');

@@ -125,10 +125,9 @@ export interface BootSummary {
 	devices: Device[];
 	/**
 	 * Only on boots older than the 64 most recent: their device tables and dmesg text were
-	 * dropped to bound memory (dmesgRange stays, so `obsdtui dmesg --boot N` still works).
-	 * The number is how many devices the boot had.
+	 * dropped to bound memory (dmesgRange and kernel.ncpu stay, so `obsdtui dmesg --boot N` still works).
 	 */
-	trimmed?: number;
+	trimmed?: true;
 }
 
 export interface GuestSummary {
