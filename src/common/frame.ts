@@ -32,23 +32,31 @@ export function encodeData(bytes: Buffer): Buffer {
 	return encodeFrame(KIND_DATA, bytes);
 }
 
-/** Accumulates stream chunks and yields whole frames. Throws FrameError on garbage. */
+/**
+ * Accumulates stream chunks and yields whole frames. Throws FrameError on garbage: a
+ * kind not in `kinds` (default: the client protocol's) or a length over `max`. The helper
+ * protocol uses the same framing with its own kinds (src/helper/protocol.ts).
+ */
 export class FrameDecoder {
 	private chunks: Buffer[] = [];
 	private length = 0;
+
+	constructor(
+		private readonly kinds: readonly number[] = [KIND_JSON, KIND_DATA],
+		private readonly max = MAX_FRAME,
+	) {}
 
 	push(chunk: Buffer): Frame[] {
 		this.chunks.push(chunk);
 		this.length += chunk.length;
 		const frames: Frame[] = [];
-		for (;;) {
-			if (this.length < 5) break;
+		while (this.length >= 5) {
 			const buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
 			this.chunks = [buf];
 			const len = buf.readUInt32BE(0);
 			const kind = buf[4];
-			if (kind !== KIND_JSON && kind !== KIND_DATA) throw new FrameError(`unknown frame kind 0x${kind.toString(16)}`);
-			if (len > MAX_FRAME) throw new FrameError(`frame of ${len} bytes exceeds the ${MAX_FRAME}-byte limit`);
+			if (!this.kinds.includes(kind)) throw new FrameError(`unknown frame kind 0x${kind.toString(16)}`);
+			if (len > this.max) throw new FrameError(`frame of ${len} bytes exceeds the ${this.max}-byte limit`);
 			if (buf.length < 5 + len) break;
 			frames.push({ kind, payload: buf.subarray(5, 5 + len) });
 			const rest = buf.subarray(5 + len);

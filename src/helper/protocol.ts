@@ -3,7 +3,7 @@
 //
 //   helper -> daemon   H hello JSON, O output (u64 BE log offset + bytes), E event JSON
 //   daemon -> helper   I input, B break, A audit text, K kill ("TERM"|"KILL"), C control JSON
-import { encodeFrame, FrameError, MAX_FRAME, parseJsonPayload, type Frame } from '../common/frame.ts';
+import { encodeFrame, FrameDecoder, FrameError, MAX_FRAME, parseJsonPayload, type Frame } from '../common/frame.ts';
 
 export const T_HELLO = 0x48;
 export const T_OUTPUT = 0x4f;
@@ -37,34 +37,10 @@ export interface HelperHello {
 	running: boolean;
 }
 
-/** Like the client FrameDecoder, but for a given set of frame types. */
-export class TypedFrameDecoder {
-	private chunks: Buffer[] = [];
-	private length = 0;
-
-	constructor(
-		private readonly types: readonly number[],
-		private readonly max = MAX_FRAME,
-	) {}
-
-	push(chunk: Buffer): Frame[] {
-		this.chunks.push(chunk);
-		this.length += chunk.length;
-		const frames: Frame[] = [];
-		while (this.length >= 5) {
-			const buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-			this.chunks = [buf];
-			const len = buf.readUInt32BE(0);
-			const kind = buf[4];
-			if (!this.types.includes(kind)) throw new FrameError(`unknown frame type 0x${kind.toString(16)}`);
-			if (len > this.max) throw new FrameError(`frame of ${len} bytes exceeds the ${this.max}-byte limit`);
-			if (buf.length < 5 + len) break;
-			frames.push({ kind, payload: buf.subarray(5, 5 + len) });
-			const rest = buf.subarray(5 + len);
-			this.chunks = rest.length ? [rest] : [];
-			this.length = rest.length;
-		}
-		return frames;
+/** The client protocol's decoder, limited to one side's helper frame types. */
+export class TypedFrameDecoder extends FrameDecoder {
+	constructor(types: readonly number[], max = MAX_FRAME) {
+		super(types, max);
 	}
 }
 
