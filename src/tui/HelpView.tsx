@@ -14,6 +14,7 @@ export function helpLines(prefix: string, readOnly: boolean): string[] {
 		`  ${p}[    scrollback: ↑ ↓ PgUp PgDn g G, / search, n older, N newer, q back`,
 		`  ${p}t    take over the console from another viewer`,
 		`  ${p}b    send BREAK (asks first: it can drop OpenBSD into ddb)`,
+		`  ${p}r    the sendbug report of this console so far`,
 		`  ${p}?    this help`,
 		`  ${p}q    quit`,
 		readOnly ? '' : `  ${prefix} ${prefix}  send ${prefix} itself to the guest`,

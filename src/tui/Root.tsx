@@ -16,6 +16,8 @@ export interface ConsoleView {
 	scroll?: string;
 	/** Where the guest's cursor is in the pane, when the user types into it. */
 	cursor?: { x: number; y: number };
+	/** The sendbug report view, in place of the pane. */
+	report?: { text: string; offset: number };
 }
 
 export interface View {

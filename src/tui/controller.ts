@@ -50,6 +50,9 @@ export class Controller {
 	private unwatch?: () => void;
 	private panels = true;
 	private help = false;
+	/** The sendbug report view (prefix r): loading until its text is there. */
+	private report?: { text?: string; offset: number };
+	private clock?: NodeJS.Timeout;
 	private scroll?: Scroll;
 	private prompt?: Prompt;
 	private message?: { text: string; until: number };
@@ -67,6 +70,12 @@ export class Controller {
 		opts.feed.on('vms', this.onVms);
 		if (opts.attach) this.attach(opts.attach.name, opts.attach.mode);
 		this.invalidate();
+		// The boot timeline shows how long the current stage has lasted: once a second,
+		// a frame (which writes nothing when nothing else changed).
+		this.clock = setInterval(() => {
+			if (this.session && this.panels) this.invalidate();
+		}, 1000);
+		this.clock.unref();
 	}
 
 	private onVms = (vms: VmSummary[]) => {
@@ -89,6 +98,7 @@ export class Controller {
 	stop(): void {
 		this.stopped = true;
 		clearTimeout(this.timer);
+		clearInterval(this.clock);
 		this.opts.feed.off('vms', this.onVms);
 		this.dropSession();
 	}
@@ -167,7 +177,18 @@ export class Controller {
 			depth,
 			message,
 			prompt,
-			console: { vm, details: this.opts.feed.details?.(this.vmName), mode: this.session.mode, writer: this.session.writer, layout, lines, help: this.help, scroll, cursor },
+			console: {
+				vm,
+				details: this.opts.feed.details?.(this.vmName),
+				mode: this.session.mode,
+				writer: this.session.writer,
+				layout,
+				lines,
+				help: this.help,
+				scroll: this.report ? `report${this.report.text === undefined ? ' (building)' : ''}: ↑ ↓ PgUp PgDn, q back; 'obsdtui report ${this.vmName}' saves it` : scroll,
+				cursor,
+				report: this.report?.text !== undefined ? { text: this.report.text, offset: this.report.offset } : undefined,
+			},
 		};
 	}
 
@@ -210,7 +231,7 @@ export class Controller {
 
 	/** Console input: attached to a live VM, no prompt, help or scrollback open. */
 	private typing(): boolean {
-		return !!this.session && this.session.mode !== 'ro' && !this.help && !this.prompt && !this.scroll;
+		return !!this.session && this.session.mode !== 'ro' && !this.help && !this.prompt && !this.scroll && !this.report;
 	}
 
 	private typesToGuest(): boolean {
@@ -231,6 +252,7 @@ export class Controller {
 			this.invalidate();
 		} else if (this.prompt) this.promptKey(k);
 		else if (!this.session) this.listKey(k);
+		else if (this.report) this.reportKey(k);
 		else if (this.scroll) this.scrollKey(k);
 		else this.readOnlyKey(k);
 	}
@@ -273,6 +295,9 @@ export class Controller {
 			case '?':
 				this.help = true;
 				break;
+			case 'r':
+				this.openReport();
+				break;
 			case 'q':
 				this.opts.quit();
 				return;
@@ -311,6 +336,44 @@ export class Controller {
 			if (vm) this.attach(vm.name, k.name === 'enter' ? 'rw' : 'spy');
 		} else if (k.name === 'ctrl-c' || ch === 'q') this.opts.quit();
 		else if (ch === '?') this.help = true;
+		this.invalidate();
+	}
+
+	// ---- report ----
+
+	private openReport(): void {
+		const name = this.vmName;
+		const make = this.opts.feed.report;
+		if (!name || !make) return this.say('no report for this console');
+		const report: { text?: string; offset: number } = { offset: 0 };
+		this.report = report;
+		make.call(this.opts.feed, name).then(
+			(text) => {
+				report.text = text;
+				this.invalidate();
+			},
+			(err: unknown) => {
+				if (this.report === report) this.report = undefined;
+				this.say(`no report: ${errorMessage(err)}`);
+			},
+		);
+	}
+
+	private reportKey(k: Key): void {
+		const r = this.report!;
+		const page = Math.max(1, this.opts.size().height - 3);
+		const ch = k.name === 'char' ? k.char : '';
+		if (k.name === 'up' || ch === 'k') r.offset--;
+		else if (k.name === 'down' || ch === 'j') r.offset++;
+		else if (k.name === 'pageup' || ch === 'b') r.offset -= page;
+		else if (k.name === 'pagedown' || ch === ' ' || ch === 'f') r.offset += page;
+		else if (k.name === 'home' || ch === 'g') r.offset = 0;
+		else if (k.name === 'end' || ch === 'G') r.offset = Infinity;
+		else if (ch === 'q' || k.name === 'escape' || k.name === 'ctrl-c' || k.name === 'prefix') this.report = undefined;
+		if (this.report) {
+			const total = (r.text ?? '').split('\n').length;
+			r.offset = Math.max(0, Math.min(r.offset, total - 1));
+		}
 		this.invalidate();
 	}
 
@@ -455,6 +518,7 @@ export class Controller {
 		this.session = undefined;
 		this.vmName = undefined;
 		this.leaveScroll();
+		this.report = undefined;
 		this.prompt = undefined;
 		this.unwatch?.();
 		this.unwatch = undefined;

@@ -1,7 +1,9 @@
 // Live VMs from the daemon, through the client in src/client/client.ts.
 import { EventEmitter } from 'node:events';
 import { connectDaemon, type DaemonClient, type VmInfo } from '../client/client.ts';
+import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../common/errors.ts';
+import { sendbugReport } from '../guest/index.ts';
 import type { AttachMode, ConsoleFeed, ConsoleSession, VmSummary } from './feed.ts';
 
 function summary(vm: VmInfo): VmSummary {
@@ -11,6 +13,7 @@ function summary(vm: VmInfo): VmSummary {
 		state: vm.state,
 		stage: vm.stage,
 		alerts: vm.alerts ?? [],
+		crash: vm.crash,
 		viewers: vm.viewers,
 		writer: vm.writer,
 		log: vm.log,
@@ -117,6 +120,13 @@ export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 
 	attach(name: string, mode: AttachMode): ConsoleSession {
 		return new DaemonSession(this.client, name, mode);
+	}
+
+	/** The daemon runs as this user on this machine: the VM's log file is readable here. */
+	async report(name: string): Promise<string> {
+		const vm = this.vms.find((v) => v.name === name);
+		if (!vm) throw new Error(`no VM named ${name}`);
+		return sendbugReport({ log: await readFile(vm.log), vm: { name, backend: vm.backend } });
 	}
 
 	close(): void {

@@ -14,6 +14,8 @@ export interface VmSummary {
 	state: string;
 	stage?: string;
 	alerts: string[];
+	/** The title of the guest's crash, when it crashed. */
+	crash?: string;
 	viewers: number;
 	writer?: string;
 	log: string;
@@ -41,6 +43,8 @@ export interface ConsoleSession extends EventEmitter {
 /** What the side column shows for one VM; null where the source has no such evidence. */
 export interface VmDetails {
 	stages: Stage[];
+	/** The previous guest boot's stages in the same log, to compare against. */
+	previous: Stage[] | null;
 	net: NetReport | null;
 	screen: ScreenReport | null;
 }
@@ -50,6 +54,8 @@ export interface ConsoleFeed extends EventEmitter {
 	list(): VmSummary[];
 	/** Panel data for one VM, when this source has any. */
 	details?(name: string): VmDetails | undefined;
+	/** A sendbug(1) report of the VM's console so far. */
+	report?(name: string): Promise<string>;
 	attach(name: string, mode: AttachMode): ConsoleSession;
 	close(): void;
 }

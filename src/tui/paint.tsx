@@ -8,6 +8,7 @@ import { renderToString } from 'ink';
 import { helpLines } from './HelpView.tsx';
 import { Root, type View } from './Root.tsx';
 import { SidePanels } from './SidePanels.tsx';
+import { ReportPreview } from './ReportPreview.tsx';
 import { statusText } from './StatusLine.tsx';
 
 export interface Segment {
@@ -39,6 +40,7 @@ export class Painter {
 	private cursorAt = '';
 	private side = new Memo<string[]>();
 	private whole = new Memo<string[]>();
+	private report = new Memo<string[]>();
 
 	constructor(private write: (s: string) => void) {}
 
@@ -89,12 +91,21 @@ export class Painter {
 		const { paneWidth, paneHeight, sideWidth } = c.layout;
 		const body = height - 1;
 		const segments: Segment[] = [];
-		const pane = c.help ? helpLines(view.prefix, c.mode === 'ro').map((l) => l.slice(0, paneWidth)) : c.lines;
-		const rows = c.help ? body : paneHeight;
+		let pane = c.lines;
+		if (c.help) pane = helpLines(view.prefix, c.mode === 'ro').map((l) => l.slice(0, paneWidth));
+		else if (c.report) {
+			const r = c.report;
+			pane = this.report.get(`${paneWidth} ${body} ${r.offset} ${r.text}`, () =>
+				renderToString(<ReportPreview text={r.text} offset={r.offset} height={body} width={paneWidth} />, { columns: paneWidth }).split('\n'),
+			);
+		}
+		const full = c.help || c.report !== undefined;
+		const rows = full ? body : paneHeight;
 		for (let y = 0; y < rows; y++) segments.push({ x: 0, y, width: paneWidth, text: pane[y] ?? '' });
-		if (!c.help && body > paneHeight) segments.push({ x: 0, y: paneHeight, width: paneWidth, text: `\x1b[2m${EDGE.repeat(paneWidth)}` });
+		if (!full && body > paneHeight) segments.push({ x: 0, y: paneHeight, width: paneWidth, text: `\x1b[2m${EDGE.repeat(paneWidth)}` });
 		if (sideWidth > 0) {
-			const props = { vm: c.vm, details: c.details, width: sideWidth, height: body, depth: view.depth };
+			const nowMs = Math.floor(Date.now() / 1000) * 1000;
+			const props = { vm: c.vm, details: c.details, width: sideWidth, height: body, depth: view.depth, nowMs };
 			const lines = this.side.get(JSON.stringify(props), () => renderToString(<SidePanels {...props} />, { columns: sideWidth }).split('\n'));
 			for (let y = 0; y < body; y++) segments.push({ x: paneWidth + 1, y, width: sideWidth, text: lines[y] ?? '' });
 		}
@@ -102,8 +113,8 @@ export class Painter {
 		segments.push({ x: 0, y: body, width, text: `\x1b[7m${status}` });
 		return {
 			segments,
-			layout: `console ${width}x${height} ${paneWidth}x${paneHeight} ${sideWidth} ${c.help}`,
-			cursor: c.cursor && !c.help && !view.prompt ? c.cursor : undefined,
+			layout: `console ${width}x${height} ${paneWidth}x${paneHeight} ${sideWidth} ${full}`,
+			cursor: c.cursor && !full && !view.prompt ? c.cursor : undefined,
 		};
 	}
 }

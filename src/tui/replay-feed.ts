@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Recording } from '../term/recording.ts';
 import { GuestParser } from '../guest/index.ts';
+import { sendbugReport } from '../guest/index.ts';
 import { replayNetReport, replayScreenReport } from '../devices/replay.ts';
 import type { AttachMode, ConsoleFeed, ConsoleSession, VmDetails, VmSummary } from './feed.ts';
 
@@ -48,9 +49,13 @@ class Player extends EventEmitter {
 		this.emit('status');
 	}
 
-	status(): { stage?: string; alerts: string[] } {
+	status(): { stage?: string; alerts: string[]; crash?: string } {
 		const live = this.parser.state();
-		return { stage: live.stage ?? undefined, alerts: live.alerts };
+		return { stage: live.stage ?? undefined, alerts: live.alerts, crash: live.crashTitle };
+	}
+
+	report(): string {
+		return sendbugReport({ log: Buffer.concat(this.played), summary: this.parser.summary(), vm: { name: this.spec.name, backend: 'replay' } });
 	}
 
 	details(): VmDetails {
@@ -58,6 +63,7 @@ class Player extends EventEmitter {
 			const summary = this.parser.summary();
 			this.cachedDetails = {
 				stages: summary.boots.at(-1)?.stages ?? [],
+				previous: summary.boots.at(-2)?.stages ?? null,
 				net: replayNetReport(summary),
 				screen: replayScreenReport(summary),
 			};
@@ -161,6 +167,12 @@ export class ReplayFeed extends EventEmitter implements ConsoleFeed {
 
 	details(name: string): VmDetails | undefined {
 		return this.players.find((x) => x.spec.name === name)?.details();
+	}
+
+	async report(name: string): Promise<string> {
+		const p = this.players.find((x) => x.spec.name === name);
+		if (!p) throw new Error(`no recording named ${name}`);
+		return p.report();
 	}
 
 	attach(name: string, _mode: AttachMode): ConsoleSession {

@@ -97,7 +97,7 @@ test('layout at 120x30: side column with alerts and panel placeholders, letterbo
 	const rows = screenOf(consoleView(120, 30));
 	assert.equal(rows.length, 30);
 	assert.match(rows[0], /^guest row 0 {70}Alerts/);
-	assert.match(rows[1], /^guest row 1 {70}panic: uvm_fault/);
+	assert.match(rows[1], /^guest row 1 {70}! panic: uvm_fault/);
 	assert.ok(rows.some((r) => /Boot timeline/.test(r)));
 	assert.ok(rows.some((r) => / {2}Network MTU/.test(r)));
 	assert.ok(rows.some((r) => / {2}Framebuffer/.test(r)));

@@ -52,6 +52,9 @@ class FakeFeed extends EventEmitter implements ConsoleFeed {
 		this.sessions.push(s);
 		return s;
 	}
+	async report(name: string) {
+		return `SENDBUG: report of ${name}\n` + Array.from({ length: 100 }, (_, i) => `line ${i}`).join('\n');
+	}
 	close() {}
 }
 
@@ -212,6 +215,23 @@ test('scrollback on a live VM reads the whole boot from its log, beyond what the
 	const v = c.view().console!;
 	assert.ok(v.lines.includes('\x1b[0;7mOpenBSD 7.4\x1b[0m (GENERIC.MP) #1'), 'found line 10 of 3000');
 	assert.match(v.scroll ?? '', /scrollback: \d+ lines below$/);
+	c.stop();
+});
+
+test('prefix r shows the sendbug report in place of the pane; keys scroll it, q returns, nothing is typed', async () => {
+	const { c, feed } = setup({ attach: { name: 'alpha', mode: 'rw' } });
+	key(c, '\x1dr');
+	await new Promise((r) => setImmediate(r));
+	let v = c.view().console!;
+	assert.equal(v.report?.offset, 0);
+	assert.match(v.report?.text ?? '', /^SENDBUG: report of alpha\n/);
+	key(c, 'jj\x1b[6~');
+	v = c.view().console!;
+	assert.equal(v.report?.offset, 2 + 27);
+	key(c, 'q');
+	assert.equal(c.view().console!.report, undefined);
+	key(c, 'x');
+	assert.equal(feed.sessions[0].typed(), 'x', 'only the key after the report reached the guest');
 	c.stop();
 });
 
