@@ -161,6 +161,19 @@ test('a guest printing OSC 52, a title, DA/DSR queries and mode changes changes 
 	rw.sendKeys('C-]', 'q');
 });
 
+test('`obsdtui` with no command: the VM list from the daemon, Enter attaches, prefix s returns, q quits', async (t) => {
+	if (!guest) return t.skip(skipReason());
+	const v = viewer(110, 30, '');
+	const list = await v.waitFor((s) => /^> t1\s+qemu\s+running\s+\S+\s+\d+/m.test(s), 30000, 'the list row of t1');
+	assert.match(list, /^NAME\s+BACKEND\s+STATE\s+STAGE\s+VIEWERS\s+ALERTS/m);
+	v.sendKeys('Enter');
+	await v.waitForText('t1 │ running', 30000);
+	v.sendKeys('C-]', 's');
+	await v.waitFor((s) => /^> t1/m.test(s), 20000, 'the list again');
+	v.sendKeys('q');
+	await v.waitFor(() => v.dead(), 20000, 'the TUI to quit');
+});
+
 test('`obsdtui log --format asciicast` of the boot replays in the TUI', async (t) => {
 	if (!guest) return t.skip(skipReason());
 	const cast = await box.ok(['log', 't1', '--format', 'asciicast']);
