@@ -13,6 +13,7 @@ import { spawnHelper } from '../helper/spawn.ts';
 import { execArgv } from '../helper/exec.ts';
 import { serialArgv } from '../helper/serial.ts';
 import { qemuArgv } from '../helper/qemu.ts';
+import { appleArgv } from '../helper/apple.ts';
 import { Vm } from './vm.ts';
 
 async function helperArgv(spec: VmSpec, dir: string): Promise<string[]> {
@@ -24,7 +25,7 @@ async function helperArgv(spec: VmSpec, dir: string): Promise<string[]> {
 		case 'qemu':
 			return qemuArgv(spec, dir);
 		case 'apple':
-			throw new UserError('the apple backend needs macOS and the Swift helper (native/apple), which this build does not have');
+			return appleArgv(spec, dir);
 	}
 }
 

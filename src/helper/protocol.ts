@@ -27,7 +27,7 @@ export interface HelperHello {
 	helper_pid: number;
 	/** null for a serial source, which has no child process. */
 	child_pid: number | null;
-	source: 'qemu' | 'exec' | 'serial';
+	source: 'qemu' | 'exec' | 'serial' | 'apple';
 	boot: number;
 	/** Absolute path of this boot's log. */
 	log: string;
@@ -51,7 +51,7 @@ export function parseHello(payload: Buffer): HelperHello {
 		return o[k] as number;
 	};
 	if (o.protocol !== PROTOCOL_VERSION) throw new FrameError(`helper speaks protocol ${String(o.protocol)}, not ${PROTOCOL_VERSION}`);
-	if (o.source !== 'qemu' && o.source !== 'exec' && o.source !== 'serial') throw new FrameError(`helper hello: unknown source ${String(o.source)}`);
+	if (o.source !== 'qemu' && o.source !== 'exec' && o.source !== 'serial' && o.source !== 'apple') throw new FrameError(`helper hello: unknown source ${String(o.source)}`);
 	if (typeof o.log !== 'string' || typeof o.running !== 'boolean') throw new FrameError('helper hello: missing log or running');
 	return {
 		protocol: PROTOCOL_VERSION,

@@ -5,6 +5,7 @@ import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../common/errors.ts';
+import { appleHelperBinary } from './apple.ts';
 
 // Bounds a helper that never becomes ready; QEMU's console socket alone may take 10 s.
 const READY_TIMEOUT_MS = 20_000;
@@ -55,13 +56,14 @@ function pidFileIs(path: string, pid: number): boolean {
 }
 
 /**
- * Start `obsdtui-helper -d VMDIR -b BOOT ARGV...` and resolve once its helper.sock accepts
+ * Start `obsdtui-helper -d VMDIR -b BOOT ARGV...` (`obsdtui-vz-helper` for an `apple` argv,
+ * or `binary`) and resolve once its helper.sock accepts
  * connections (its console source is up by then), or once it has already run to the end
  * (a command that exited at once; exit status 0). The helper's stdout and stderr, and
  * those of QEMU, go to VMDIR/helper.err.
  */
-export async function spawnHelper(opts: { vmDir: string; boot: number; argv: string[] }): Promise<void> {
-	const bin = helperBinary();
+export async function spawnHelper(opts: { vmDir: string; boot: number; argv: string[]; binary?: string }): Promise<void> {
+	const bin = opts.binary ?? (opts.argv[0] === 'apple' ? appleHelperBinary() : helperBinary());
 	const errPath = join(opts.vmDir, 'helper.err');
 	const fd = openSync(errPath, 'a', 0o600);
 	const child = spawn(bin, ['-d', opts.vmDir, '-b', String(opts.boot), ...opts.argv], {
