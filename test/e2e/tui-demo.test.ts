@@ -29,7 +29,7 @@ test('demo shows the arm64 boot; q quits and the terminal is as before', { skip 
 	assert.match(screen, /arm64-installer │ (playing|finished)(\/[a-z]+)? │ replay │ read-only/);
 	// The guest parser names the stage once the installer's prompt has been quiet a while.
 	await tmux.waitForText('arm64-installer │ finished/installer │ replay │ read-only');
-	await tmux.waitFor((s) => /\d+\.\ds installer\n/.test(s), 5000, 'the installer stage in the timeline');
+	await tmux.waitFor((s) => / >installer +\d+\.\ds\n/.test(s), 5000, 'the installer stage, current, in the timeline');
 	assert.equal(screen.includes('BEFORE-4'), false, 'the shell is hidden while the TUI runs');
 	tmux.sendKeys('q');
 	const after = await tmux.waitForText('SAME-TTY-2');
