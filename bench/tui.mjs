@@ -1,7 +1,9 @@
 // The TUI's cost to the viewer: bytes written to the viewer's terminal per second and CPU
 // seconds per guest MB while a recorded boot plays, each against tmux showing the same
 // stream in the same run: an 80x24 guest in a 120x40 terminal (tmux: an 80x24 window,
-// `window-size manual`, in a 120x40 client). Not a test; prints a table.
+// `window-size manual`, in a 120x40 client), and in an 80x24 terminal (both full width;
+// tmux's pane is 80x23 under its status line, like our pane above ours). Not a test;
+// prints a table.
 //
 //   BENCH_TUI_SECONDS  length of the serial-paced stream (default 8)
 //   BENCH_TUI_MB       size of the burst (default 4)
@@ -74,8 +76,8 @@ function cpuSeconds(pids) {
 	return ticks / TICK;
 }
 
-async function ours(file, speed) {
-	const run = new PtyRun(['replay', file, '--speed', String(speed)], { cols: COLS, rows: ROWS });
+async function ours(file, speed, cols = COLS, rows = ROWS) {
+	const run = new PtyRun(['replay', file, '--speed', String(speed)], { cols, rows });
 	const t0 = Date.now();
 	await run.waitForScreen(END, 600000);
 	const seconds = (Date.now() - t0) / 1000;
@@ -86,14 +88,17 @@ async function ours(file, speed) {
 	return { bytes, cpu, seconds };
 }
 
-async function tmux(command) {
+/** tmux showing `command`: an 80x24 window in a cols x rows client, or (fit) the client's size. */
+async function tmux(command, cols = COLS, rows = ROWS, fit = false) {
 	const sock = `obsdtui-bench-${process.pid}-${Math.random().toString(36).slice(2)}`;
 	const t = (...a) => execFileSync('tmux', ['-L', sock, '-f', '/dev/null', ...a], { encoding: 'utf8' });
 	t('new-session', '-d', '-x', '80', '-y', '24', `tmux -L ${sock} wait-for go; ${command}; sleep 600`);
-	t('set-option', '-g', 'window-size', 'manual');
-	t('resize-window', '-t', '0', '-x', '80', '-y', '24');
+	if (!fit) {
+		t('set-option', '-g', 'window-size', 'manual');
+		t('resize-window', '-t', '0', '-x', '80', '-y', '24');
+	}
 	const server = Number(t('display-message', '-p', '#{pid}').trim());
-	const run = new PtyRun(['-L', sock, '-f', '/dev/null', 'attach'], { cols: COLS, rows: ROWS, file: 'tmux' });
+	const run = new PtyRun(['-L', sock, '-f', '/dev/null', 'attach'], { cols, rows, file: 'tmux' });
 	try {
 		await run.waitFor((o) => o.length > 0, 10000, 'tmux to draw');
 		const cpu0 = cpuSeconds([server, run.pty.pid]);
@@ -120,6 +125,11 @@ const steady = makeLog('steady.log', Math.round(SECONDS * SERIAL_BYTES_PER_SECON
 const o1 = await ours(steady.file, 1);
 const t1 = await tmux(`node ${PACER} ${steady.file} 1`);
 rows.push(['serial-paced boot: bytes/s to terminal', fmt(o1.bytes / o1.seconds / 1024) + ' KiB', fmt(t1.bytes / t1.seconds / 1024) + ' KiB', fmt(o1.bytes / o1.seconds / (t1.bytes / t1.seconds))]);
+
+// An 80x24 terminal (a default ssh session): the guest has the full width, both scroll it.
+const o3 = await ours(steady.file, 1, 80, 24);
+const t3 = await tmux(`node ${PACER} ${steady.file} 1`, 80, 24, true);
+rows.push(['same, in an 80x24 terminal: bytes/s', fmt(o3.bytes / o3.seconds / 1024) + ' KiB', fmt(t3.bytes / t3.seconds / 1024) + ' KiB', fmt(o3.bytes / o3.seconds / (t3.bytes / t3.seconds))]);
 
 const burst = makeLog('burst.log', BURST_MB * 1024 * 1024);
 const o2 = await ours(burst.file, 1e9);

@@ -51,13 +51,15 @@ export class Painter {
 
 	/** Returns the number of bytes written. */
 	paint(view: View): number {
-		const { segments, layout, cursor } = this.frame(view);
+		const { segments, layout, cursor, scrollRows } = this.frame(view);
 		let out = '';
 		if (layout !== this.layout) {
 			this.layout = layout;
 			this.prev.clear();
 			this.cursorAt = '';
 			out += '\x1b[0m\x1b[H\x1b[2J';
+		} else if (scrollRows) {
+			out += this.scroll(segments, scrollRows);
 		}
 		for (const s of segments) {
 			const key = `${s.x},${s.y},${s.width}`;
@@ -80,7 +82,41 @@ export class Painter {
 		return Buffer.byteLength(frame);
 	}
 
-	frame(view: View): { segments: Segment[]; layout: string; cursor?: { x: number; y: number } } {
+	/**
+	 * When the pane has the full rows to itself (no side column) and the guest scrolled,
+	 * let the terminal scroll them (DECSTBM + SU) and paint only the new rows, as tmux
+	 * does for a full-width pane: a scrolling console then costs a line per new line.
+	 */
+	private scroll(segments: Segment[], rows: number): string {
+		const width = segments[0].width;
+		const key = (y: number) => `0,${y},${width}`;
+		const before = Array.from({ length: rows }, (_, y) => this.prev.get(key(y)));
+		const after = segments.slice(0, rows).map((s) => s.text);
+		const same = (k: number) => {
+			let n = 0;
+			for (let y = 0; y + k < rows; y++) if (after[y] === before[y + k] && after[y] !== '') n++;
+			return n;
+		};
+		let best = 0;
+		let bestSame = same(0);
+		for (let k = 1; k < rows; k++) {
+			const n = same(k);
+			if (n > bestSame) {
+				best = k;
+				bestSame = n;
+			}
+		}
+		// Worth it only when most of what stays was already on screen.
+		if (best === 0 || bestSame < (rows - best) / 2) return '';
+		for (let y = 0; y < rows; y++) {
+			const moved = y + best < rows ? before[y + best] : '';
+			if (moved === undefined) this.prev.delete(key(y));
+			else this.prev.set(key(y), moved);
+		}
+		return `\x1b[0m\x1b[1;${rows}r\x1b[${best}S\x1b[r`;
+	}
+
+	frame(view: View): { segments: Segment[]; layout: string; cursor?: { x: number; y: number }; scrollRows?: number } {
 		const { width, height } = view;
 		const c = view.console;
 		if (!c) {
@@ -113,6 +149,7 @@ export class Painter {
 		segments.push({ x: 0, y: body, width, text: `\x1b[7m${status}` });
 		return {
 			segments,
+			scrollRows: !full && sideWidth === 0 && paneHeight > 1 ? paneHeight : undefined,
 			layout: `console ${width}x${height} ${paneWidth}x${paneHeight} ${sideWidth} ${full}`,
 			cursor: c.cursor && !full && !view.prompt ? c.cursor : undefined,
 		};

@@ -6,6 +6,7 @@ import { Painter, type Segment } from '../../src/tui/paint.tsx';
 import { StatusLine } from '../../src/tui/StatusLine.tsx';
 import { VmList } from '../../src/tui/VmList.tsx';
 import { computeLayout } from '../../src/tui/layout.ts';
+import xterm from '@xterm/headless';
 import type { VmSummary } from '../../src/tui/feed.ts';
 
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
@@ -139,4 +140,31 @@ test('painting writes only what changed, and nothing for an unchanged frame', ()
 	assert.equal(written.includes('guest row 4'), false, 'other rows are not repainted');
 	assert.ok(written.includes('\x1b[6;1H'), 'absolute position of row 6');
 	assert.ok(bytes < 120, `one row costs a row's bytes (${bytes})`);
+});
+
+test('a scrolling console at full width is scrolled by the terminal, and the screen stays exact', async () => {
+	const term = new xterm.Terminal({ cols: 80, rows: 24, allowProposedApi: true });
+	const out: string[] = [];
+	const p = new Painter((s) => {
+		out.push(s);
+		term.write(s);
+	});
+	const view = consoleView(80, 24);
+	const guest = Array.from({ length: 200 }, (_, i) => `dmesg line ${i} ${'x'.repeat(i % 50)}`);
+	const at = (top: number) => {
+		const v = structuredClone(view);
+		v.console!.lines = guest.slice(top, top + 23);
+		return v;
+	};
+	p.paint(at(0));
+	for (const top of [3, 4, 11, 30, 31, 100]) {
+		p.paint(at(top));
+		await new Promise<void>((r) => term.write('', r));
+		const shown = Array.from({ length: 23 }, (_, y) => term.buffer.active.getLine(y)!.translateToString(true));
+		assert.deepEqual(shown, guest.slice(top, top + 23), `screen after scrolling to ${top}`);
+	}
+	assert.match(out[1], /\x1b\[1;23r\x1b\[3S\x1b\[r/, 'three lines scrolled by the terminal');
+	assert.equal((out[1].match(/dmesg line/g) ?? []).length, 3, 'only the three new rows were painted');
+	assert.equal(out[6].includes('S\x1b[r'), false, 'a jump with nothing in common is simply repainted');
+	assert.match(term.buffer.active.getLine(23)!.translateToString(true), /^ obsd74 │/, 'the status line never moved');
 });
