@@ -168,6 +168,15 @@ export class CrashBuilder {
 		}
 	}
 
+	/**
+	 * Could a line that the scan's skip pattern does not flag (see skip.ts: headers, `panic: `,
+	 * `Stopped at`, ddb prompts) still change this report? Frames and lock names can be anywhere.
+	 */
+	wantsEveryLine(): boolean {
+		if (!this.traceDone || this.firstOutput) return true;
+		return this.kind === 'lor' && !(this.lor1 && this.lor2) && !this.lorMissing;
+	}
+
 	private addFrame(name: string): void {
 		this.crash.frames.push(own(name));
 		this.dirty = true;

@@ -21,14 +21,55 @@ export interface RawLine {
 	last?: boolean;
 }
 
+/** A run of complete lines the parser chose not to look at one by one. */
+export interface LineRun {
+	src: string;
+	/** [from, to) in src: whole lines, LFs included. */
+	from: number;
+	to: number;
+	firstNo: number;
+	count: number;
+	start: number;
+	/** src index where the first non-blank line starts, or -1 if all are blank. */
+	firstNonBlank: number;
+	/** The last non-blank line: its number, src index past its LF, stream offset past its LF. */
+	lastNonBlankNo: number;
+	lastNonBlankTo: number;
+	lastNonBlankEnd: number;
+	/** The last line with anything but a CR in it (0 if none). */
+	lastNonEmptyNo: number;
+}
+
+export interface Skipper {
+	/** What marks the next line that must be looked at, or null to look at every line. */
+	skip(): { start(str: string, s: number): boolean; anywhere: readonly string[] } | null;
+	/** Take a run of uninteresting lines; false to have them delivered one by one instead. */
+	run(r: LineRun): boolean;
+}
+
+/** Whitespace as /\s/ sees it, in latin1. */
+function blankBetween(s: string, from: number, to: number): boolean {
+	for (let i = from; i < to; i++) {
+		const c = s.charCodeAt(i);
+		if (c !== 32 && (c < 9 || c > 13) && c !== 160) return false;
+	}
+	return true;
+}
+
 export class LineSplitter {
 	private readonly partialBuf = Buffer.alloc(MAX_LINE);
+	/** Next index of each skip literal in nextSrc (-1: none left), so each is searched once per chunk. */
+	private readonly next = new Map<string, number>();
+	private nextSrc: string | null = null;
 	private partialLen = 0;
 	private partialBytes = 0;
 	private offset = 0;
 	private lineNo = 1;
 
-	constructor(private readonly onLine: (line: RawLine) => void) {}
+	constructor(
+		private readonly onLine: (line: RawLine) => void,
+		private readonly skipper: Skipper | null = null,
+	) {}
 
 	get lines(): number {
 		return this.lineNo - 1 + (this.partialBytes > 0 ? 1 : 0);
@@ -49,7 +90,19 @@ export class LineSplitter {
 		const n = buf.length;
 		// One decode per chunk; lines are slices of it. Whatever is kept longer goes through own().
 		const str = buf.toString('latin1');
+		const lastNl = this.skipper ? str.lastIndexOf('\n') : -1;
+		let declinedTo = -1;
 		while (pos < n) {
+			if (this.skipper && this.partialBytes === 0 && pos <= lastNl && pos >= declinedTo) {
+				const to = this.skipTo(str, pos, lastNl);
+				if (to > pos) {
+					if (this.takeRun(str, pos, to)) {
+						pos = to;
+						continue;
+					}
+					declinedTo = to;
+				}
+			}
 			const nl = str.indexOf('\n', pos);
 			if (nl < 0) {
 				this.addPartial(buf, pos, n);
@@ -74,6 +127,66 @@ export class LineSplitter {
 			this.onLine({ text, no: this.lineNo++, start, end: this.offset, src, s0: pos, s1: nl });
 			pos = nl + 1;
 		}
+	}
+
+	/** Where the next line worth looking at starts (pos itself if this one is). */
+	private skipTo(str: string, pos: number, lastNl: number): number {
+		const p = this.skipper!.skip();
+		if (p === null) return pos;
+		if (str !== this.nextSrc) {
+			this.nextSrc = str;
+			this.next.clear();
+		}
+		let hit = lastNl + 1;
+		for (const lit of p.anywhere) {
+			let at = this.next.get(lit);
+			if (at === undefined || (at < pos && at !== -1)) {
+				at = str.indexOf(lit, pos);
+				this.next.set(lit, at);
+			}
+			// A CR right before the LF is a CRLF line end, not a segment break.
+			while (lit === '\r' && at >= 0 && at < hit && str.charCodeAt(at + 1) === 10) {
+				at = str.indexOf(lit, at + 1);
+				this.next.set(lit, at);
+			}
+			if (at >= 0 && at < hit) hit = at;
+		}
+		// The line holding the first literal hit, unless a line before it starts interestingly.
+		const limit = hit > lastNl ? lastNl + 1 : hit === 0 ? 0 : str.lastIndexOf('\n', hit - 1) + 1;
+		for (let s = pos; s < limit; s = str.indexOf('\n', s) + 1) if (p.start(str, s)) return s;
+		return limit;
+	}
+
+	private takeRun(str: string, from: number, to: number): boolean {
+		const r: LineRun = {
+			src: str,
+			from,
+			to,
+			firstNo: this.lineNo,
+			count: 0,
+			start: this.offset,
+			firstNonBlank: -1,
+			lastNonBlankNo: 0,
+			lastNonBlankTo: 0,
+			lastNonBlankEnd: 0,
+			lastNonEmptyNo: 0,
+		};
+		for (let s = from; s < to; ) {
+			const nl = str.indexOf('\n', s);
+			if (nl > s && !(nl === s + 1 && str.charCodeAt(s) === 13)) r.lastNonEmptyNo = this.lineNo + r.count;
+			if (!blankBetween(str, s, nl)) {
+				if (r.firstNonBlank < 0) r.firstNonBlank = s;
+				r.lastNonBlankNo = this.lineNo + r.count;
+				r.lastNonBlankTo = nl + 1;
+				r.lastNonBlankEnd = this.offset + (nl + 1 - from);
+			}
+			r.count++;
+			s = nl + 1;
+		}
+		if (!this.skipper!.run(r)) return false;
+		this.lineNo += r.count;
+		this.offset += to - from;
+		return true;
 	}
 
 	/** Treat a trailing partial line as complete (end of a file). */

@@ -1,10 +1,11 @@
 // The streaming guest parser: console bytes in, events and a summary out. Pure: no I/O,
 // no clocks (time comes in as nowMs), so the daemon, `scan` and tests share it.
 import type { BootSummary, Crash, Device, GuestEvent, GuestSummary, KernelInfo, LiveState, Prompt, Stage, StageName } from './types.ts';
-import { LineSplitter, segments, human, own, type RawLine } from './lines.ts';
+import { LineSplitter, segments, human, own, type LineRun, type RawLine } from './lines.ts';
+import { skipPattern, type SkipPattern } from './skip.ts';
 import { DeviceTable, deviceCandidate, isAttachLine } from './devices.ts';
 import { addKernelDetail, archHint, isCopyright, parseVersionLine } from './kernel.ts';
-import { AFTER_KERNEL, EARLY, TRANSIENT, promptOf, stageOf, stageOfPrompt } from './stages.ts';
+import { AFTER_KERNEL, EARLY, INTERACTIVE, TRANSIENT, maybeUserland, promptOf, stageOf, stageOfPrompt } from './stages.ts';
 import { CrashBuilder, crashHeader } from './crash.ts';
 import { TextRegion } from './region.ts';
 
@@ -107,7 +108,10 @@ export class GuestParser {
 		this.wantEvents = opts.events ?? true;
 		this.hangMs = opts.hangMs ?? 60_000;
 		this.stallMs = opts.stallMs ?? 10 * 60_000;
-		this.splitter = new LineSplitter((l) => this.physical(l));
+		this.splitter = new LineSplitter(
+			(l) => this.physical(l),
+			this.wantEvents ? null : { skip: () => this.skipRegex(), run: (r) => this.run(r) },
+		);
 	}
 
 	push(bytes: Uint8Array, nowMs: number): GuestEvent[] {
@@ -367,6 +371,33 @@ export class GuestParser {
 				this.crashEvent();
 			}
 		}
+	}
+
+	/** While scanning, the lines that need a look; null: look at every line. */
+	private skipRegex(): SkipPattern | null {
+		// A crash report is read line by line until it has named itself; then only prompts and stages matter.
+		if (this.open && this.open.wantsEveryLine()) return null;
+		const b = this.boots.at(-1);
+		if (!b) return skipPattern({ devices: 'all', preUserland: true, interactive: false });
+		const stage = b.stage;
+		// The banner's detail lines (builder, memory) are read one by one.
+		if (stage === 'banner') return null;
+		const devices = stage === 'ddb' ? 'none' : b.lazy && b.dmesgOpen ? 'cpu' : 'all';
+		return skipPattern({ devices, preUserland: maybeUserland(stage), interactive: stage !== null && INTERACTIVE.has(stage) });
+	}
+
+	/** Lines nothing reacts to: only the dmesg region needs them. */
+	private run(r: LineRun): boolean {
+		if (this.open && r.lastNonEmptyNo > 0) this.open.crash.endLine = r.lastNonEmptyNo;
+		const b = this.boots.at(-1);
+		if (b && b.dmesgOpen && b.dmesgRange) {
+			if (!b.dmesgText.addRun(r)) return false;
+			if (r.firstNonBlank >= 0) {
+				b.dmesgRange.lastLine = r.lastNonBlankNo;
+				b.dmesgRange.end = r.lastNonBlankEnd;
+			}
+		}
+		return true;
 	}
 
 	private defer(b: Boot, l: RawLine): void {

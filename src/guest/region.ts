@@ -1,7 +1,7 @@
 // The text of a run of lines (a boot's dmesg), kept without copying every line: lines are
 // slices of a decoded chunk, so a run within one chunk is copied once, when the chunk
 // changes or the run ends. Trailing blank lines are only kept if a non-blank line follows.
-import type { RawLine } from './lines.ts';
+import type { LineRun, RawLine } from './lines.ts';
 import { MAX_LINE, own } from './lines.ts';
 
 export class TextRegion {
@@ -57,6 +57,33 @@ export class TextRegion {
 			this.blanks += own(src.slice(l.s0, this.seen));
 			this.from = this.to = this.seen;
 		}
+		return true;
+	}
+
+	/** Add whole lines at once (see LineRun); false once the region would be full. */
+	addRun(r: LineRun): boolean {
+		if (this.size + (r.to - r.from) > this.max) return false;
+		if (r.src === this.src && r.from === this.seen) {
+			this.seen = r.to;
+			if (r.firstNonBlank >= 0) {
+				if (this.to === this.from) this.flushBlanks();
+				this.size += r.lastNonBlankTo - this.to;
+				this.to = r.lastNonBlankTo;
+			}
+			return true;
+		}
+		this.cut();
+		if (r.firstNonBlank < 0) {
+			this.blanks += own(r.src.slice(r.from, r.to));
+			return true;
+		}
+		if (r.firstNonBlank > r.from) this.blanks += own(r.src.slice(r.from, r.firstNonBlank));
+		this.flushBlanks();
+		this.src = r.src;
+		this.from = r.firstNonBlank;
+		this.to = r.lastNonBlankTo;
+		this.seen = r.to;
+		this.size += this.to - this.from;
 		return true;
 	}
 

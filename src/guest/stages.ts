@@ -5,7 +5,7 @@ import type { Prompt, StageName } from './types.ts';
 /** Stages that come before a kernel banner: seeing one after a banner means a new boot. */
 export const EARLY: ReadonlySet<StageName> = new Set(['firmware', 'bootloader', 'kernel', 'banner']);
 const PRE_USERLAND: ReadonlySet<StageName> = new Set(['firmware', 'bootloader', 'kernel', 'banner', 'autoconf', 'root']);
-const INTERACTIVE: ReadonlySet<StageName> = new Set(['userland', 'login', 'installer', 'shell']);
+export const INTERACTIVE: ReadonlySet<StageName> = new Set(['userland', 'login', 'installer', 'shell']);
 /** Stages that end the kernel's own messages of a boot (what dmesg.boot holds). */
 export const AFTER_KERNEL: ReadonlySet<StageName> = new Set([
 	'userland',
@@ -33,7 +33,7 @@ const SHUTDOWN_RE = /^(?:syncing disks\.\.\.|Attempting to power down|vmmci\d+: 
 const HALTED_RE = /^(?:The operating system has halted\.|Please press any key to reboot\.)/;
 const SHELL_CMD_RE = /^(?:[\w.@:~/[\]-]+ ?)?[#$] \S/;
 
-function maybeUserland(current: StageName | null): boolean {
+export function maybeUserland(current: StageName | null): boolean {
 	return current === null || PRE_USERLAND.has(current);
 }
 

@@ -8,10 +8,12 @@ import { GuestParser, scanBytes, type GuestSummary } from '../../src/guest/index
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'openbsd');
 
-function chunked(bytes: Buffer, seed: number): GuestSummary {
+function chunked(bytes: Buffer, seed: number, events = true, max = 97): GuestSummary {
 	let x = seed;
-	const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) % 97) + 1;
-	const p = new GuestParser();
+	const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) % max) + 1;
+	// events: true reads every line and parses devices as they come (the daemon's way);
+	// false skips uninteresting lines in bulk and parses devices late (scanning's way).
+	const p = new GuestParser({ events });
 	for (let i = 0; i < bytes.length; ) {
 		const n = rnd();
 		p.push(bytes.subarray(i, i + n), 0);
@@ -27,6 +29,8 @@ test('random chunk boundaries give the same summary as one chunk, for every fixt
 	// Concatenated, some crashes merge (no reboot between files), but there is plenty to compare.
 	assert.ok(whole.boots.length > 6 && whole.crashes.length > 3);
 	for (const seed of [1, 7, 42]) assert.deepEqual(chunked(all, seed), whole);
+	for (const seed of [3, 9]) assert.deepEqual(chunked(all, seed, false), whole);
+	for (const seed of [5, 11]) assert.deepEqual(chunked(all, seed, false, 9000), whole);
 	// Byte by byte, too.
 	const p = new GuestParser();
 	for (let i = 0; i < all.length; i++) p.push(all.subarray(i, i + 1), 0);

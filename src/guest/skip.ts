@@ -1,0 +1,131 @@
+// What a scan must look at line by line. Everything else is counted in bulk by the line
+// splitter, which is what makes scanning fast: most of a log is lines that change nothing.
+// Each pattern is a superset of what the per-line code reacts to in the state it is used
+// in: stage prefixes (stages.ts), crash headers (crash.ts), banner lines, device lines
+// (devices.ts). Line starts are checked with a first-character table and startsWith, and
+// the few things that can be anywhere with indexOf: both far faster than one big regex.
+
+const STAGE_START = [
+	'ddb',
+	'dumping to dev ',
+	'>> OpenBSD/',
+	'boot>',
+	'booting ',
+	'entry point at 0x',
+	'probing: ',
+	'disk: ',
+	'disks: ',
+	'switching console to ',
+	'BdsDxe: ',
+	'UEFI firmware',
+	'SeaBIOS (',
+	'iPXE ',
+	'Booting from ',
+	'U-Boot ',
+	'TianoCore',
+	'Press ESC in ',
+	'EFI stub: ',
+	'root on ',
+	'rebooting...',
+	'syncing disks',
+	'Attempting to power down',
+	'vmmci',
+	'The operating system has halted',
+	'Please press any key',
+	'Welcome to the OpenBSD',
+	'(I)nstall',
+	'At any prompt',
+	'Copyright (c) 1982,',
+	'OpenBSD',
+	'Stopped at',
+	// arm64 trap.c messages (crash.ts matches them at the line start)
+	'attempt to ',
+	'FP exception',
+	'Branch target',
+	'Pointher',
+	'Unknown kernel',
+	'SError: ',
+];
+const USERLAND_START = [
+	'Automatic boot in progress',
+	'setting tty flags',
+	'starting ',
+	'reordering libraries',
+	'savecore: ',
+	'erase ^?',
+	'Enter pathname of shell',
+	'/dev/',
+	'kbd: keyboard mapping',
+];
+// Crash headers, `login:` after a hostname, and bytes that make segments() split a line
+// (a CR is judged by the splitter: one before the LF is just a CRLF line end).
+const ANYWHERE = ['login:', 'panic: ', 'fault', 'witness: ', 'lock order reversal', '\0', '\x1b', '\r'];
+const SHELL = ['# ', '$ '];
+const DEVICE_ANYWHERE = [' at '];
+
+export interface SkipState {
+	/**
+	 * Which device lines matter: all of them; only cpuN attach lines (the kernel phase, whose
+	 * device lines are read from the dmesg text later); none (at the ddb prompt, where they are ignored).
+	 */
+	devices: 'all' | 'cpu' | 'none';
+	preUserland: boolean;
+	interactive: boolean;
+}
+
+export interface SkipPattern {
+	/** Does the line starting at s need a look because of how it starts? */
+	start(str: string, s: number): boolean;
+	/** Literals that matter anywhere in a line. */
+	anywhere: readonly string[];
+}
+
+function isLower(c: number): boolean {
+	return c >= 0x61 && c <= 0x7a;
+}
+function isDigit(c: number): boolean {
+	return c >= 0x30 && c <= 0x39;
+}
+
+/** `name0: ` at s (what a device message line looks like). */
+function unitColon(str: string, s: number): boolean {
+	let i = s + 1;
+	while (isLower(str.charCodeAt(i)) || str.charCodeAt(i) === 0x5f) i++;
+	const d = i;
+	while (isDigit(str.charCodeAt(i))) i++;
+	return i > d && str.charCodeAt(i) === 0x3a && str.charCodeAt(i + 1) === 0x20;
+}
+
+function cpuAttach(str: string, s: number): boolean {
+	if (!str.startsWith('cpu', s)) return false;
+	let i = s + 3;
+	const d = i;
+	while (isDigit(str.charCodeAt(i))) i++;
+	return i > d && str.startsWith(' at ', i);
+}
+
+const cache = new Map<string, SkipPattern>();
+
+export function skipPattern(st: SkipState): SkipPattern {
+	const key = `${st.devices}${+st.preUserland}${+st.interactive}`;
+	let p = cache.get(key);
+	if (p) return p;
+	const byFirst = new Map<number, string[]>();
+	for (const pre of [...STAGE_START, ...(st.preUserland ? USERLAND_START : [])]) {
+		const c = pre.charCodeAt(0);
+		byFirst.set(c, [...(byFirst.get(c) ?? []), pre]);
+	}
+	const devices = st.devices;
+	p = {
+		start(str: string, s: number): boolean {
+			const c = str.charCodeAt(s);
+			const list = byFirst.get(c);
+			if (list) for (const pre of list) if (str.startsWith(pre, s)) return true;
+			if (devices === 'all') return c === 0x3a || c === 0x2c || (isLower(c) && unitColon(str, s));
+			return devices === 'cpu' && c === 0x63 && cpuAttach(str, s);
+		},
+		anywhere: [...ANYWHERE, ...(st.interactive ? SHELL : []), ...(st.devices === 'all' ? DEVICE_ANYWHERE : [])],
+	};
+	cache.set(key, p);
+	return p;
+}
