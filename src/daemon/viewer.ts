@@ -43,14 +43,17 @@ export class Viewer {
 		return this.socket.writableLength > VIEWER_QUEUE_LIMIT;
 	}
 
-	/** Console bytes: dropped while stalled (the snapshot on drain replaces them). */
-	data(bytes: Buffer): void {
+	/**
+	 * Console bytes as an encoded data frame (encoded once for all viewers): dropped
+	 * while stalled; the snapshot on drain replaces them.
+	 */
+	dataFrame(frame: Buffer): void {
 		if (this.stalled || this.socket.destroyed) return;
 		if (this.overLimit()) {
 			this.stalled = true;
 			return;
 		}
-		this.socket.write(encodeData(bytes));
+		this.socket.write(frame);
 	}
 
 	/** Control messages are small and always queued, stalled or not. */

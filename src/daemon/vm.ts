@@ -20,6 +20,7 @@ import { qmpSocketPath } from '../helper/qemu.ts';
 import { ConsoleScreen } from './screen.ts';
 import { TextWindow } from './text-window.ts';
 import { Viewer, type ViewerMode } from './viewer.ts';
+import { encodeData } from '../common/frame.ts';
 
 export type VmState = 'starting' | 'running' | 'stopping' | 'exited' | 'lost';
 
@@ -246,7 +247,10 @@ export class Vm extends EventEmitter {
 		this.screen.write(bytes);
 		if (this.screen.stale && this.screen.idle) this.rebuildScreen();
 		this.text.push(bytes);
-		for (const v of this.viewers) v.data(bytes);
+		if (this.viewers.size) {
+			const frame = encodeData(bytes);
+			for (const v of this.viewers) v.dataFrame(frame);
+		}
 		this.checkWaiters();
 		const after = this.parser.state();
 		if (after.stage !== before.stage || after.prompt !== before.prompt || after.alerts.length !== before.alerts.length) this.changed();
