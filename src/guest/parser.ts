@@ -75,7 +75,7 @@ class Boot {
 	}
 
 	get ncpu(): number {
-		return this.lazy ? this.cpuLines : this.devices.ncpu;
+		return this.lazy || this.trimmed ? this.cpuLines : this.devices.ncpu;
 	}
 
 	get stage(): StageName | null {
@@ -235,10 +235,9 @@ export class GuestParser {
 		this.boots.push(b);
 		const old = this.boots[this.boots.length - 1 - DETAILED_BOOTS];
 		if (old && !old.trimmed) {
-			if (old.kernel) old.kernel.ncpu = old.ncpu;
+			old.cpuLines = old.ncpu;
 			old.trimmed = true;
 			old.lazy = false;
-			old.cpuLines = old.ncpu;
 			old.deferred = [];
 			old.devices = new DeviceTable();
 			old.dmesgText.clear();

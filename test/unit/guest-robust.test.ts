@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { GuestParser, scanBytes, type GuestSummary } from '../../src/guest/index.ts';
+import { GuestParser, scanBytes, extractDmesg, type GuestSummary } from '../../src/guest/index.ts';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'openbsd');
 
@@ -113,4 +113,25 @@ test('dmesg text keeps inner blank lines and drops trailing ones, however the by
 		p.end();
 		assert.equal(p.summary().boots[0].dmesg, want, `chunks of ${size}`);
 	}
+});
+
+test('a reboot loop: old boots keep kernel, stages and dmesg range, not their devices', () => {
+	const f = readFileSync(join(DIR, 'arm64-hw-rpi3-6.7-beta-dmesg.txt'));
+	const loop = Buffer.concat(Array(70).fill(f));
+	for (const s of [scanBytes(loop), chunked(loop, 2)]) {
+		assert.equal(s.boots.length, 70);
+		const first = s.boots[0];
+		assert.equal(first.trimmed, true);
+		assert.deepEqual(first.devices, []);
+		assert.equal(first.dmesg, null);
+		assert.equal(first.kernel!.ncpu, 4, 'cpu0-cpu3 attach in the file');
+		// Line 83 is the next copy's `# source:` line: nothing between the copies ends the dmesg.
+		assert.deepEqual(first.dmesgRange && [first.dmesgRange.firstLine, first.dmesgRange.lastLine], [2, 83]);
+		assert.equal(s.boots[5].trimmed, true);
+		assert.equal(s.boots[6].trimmed, undefined, 'the 64 most recent keep everything');
+		assert.equal(s.boots[69].devices.length, 59);
+		assert.equal(s.boots[69].kernel!.ncpu, 4);
+	}
+	assert.deepEqual(extractDmesg(loop, 70), extractDmesg(f, 1));
+	assert.equal(extractDmesg(loop, 1).toString(), loop.toString().split('\n').slice(1, 83).join('\n') + '\n');
 });
