@@ -3,8 +3,8 @@
 // list, prompts and scrollback parse them into keys. Every change only marks the frame
 // dirty; frames go out at most every FRAME_MS, the first one at once (leading edge), so a
 // keystroke's echo is drawn immediately when the console was quiet.
-import { GuestScreen, type Match } from '../term/screen.ts';
-import { loadHistory } from '../term/history.ts';
+import { GuestScreen } from '../term/screen.ts';
+import { Scrollback } from './scrollback.ts';
 import type { ColorDepth } from '../term/colors.ts';
 import { errorMessage } from '../common/errors.ts';
 import type { AttachMode, ConsoleFeed, ConsoleSession, VmSummary } from './feed.ts';
@@ -29,14 +29,6 @@ export interface ControllerOptions {
 	exitOnDetach?: boolean;
 }
 
-interface Scroll {
-	top: number;
-	/** The whole boot from the VM's log, once loaded; until then the live screen. */
-	history?: GuestScreen;
-	loading?: boolean;
-	query?: string;
-	match?: Match;
-}
 
 type Prompt = { kind: 'search'; text: string } | { kind: 'break' };
 
@@ -53,7 +45,7 @@ export class Controller {
 	/** The sendbug report view (prefix r): loading until its text is there. */
 	private report?: { text?: string; offset: number };
 	private clock?: NodeJS.Timeout;
-	private scroll?: Scroll;
+	private scroll?: Scrollback;
 	private prompt?: Prompt;
 	private message?: { text: string; until: number };
 	/** The prefix was typed; the next byte is a command. */
@@ -151,16 +143,9 @@ export class Controller {
 		let cursor: { x: number; y: number } | undefined;
 		if (screen) {
 			if (this.scroll) {
-				const s = this.scroll;
-				const from = s.history ?? screen;
-				s.top = this.clampTop(s.top, layout.paneHeight);
-				for (let y = 0; y < layout.paneHeight; y++) {
-					const line = s.top + y;
-					const mark = s.match && s.match.line === line ? s.match : undefined;
-					lines.push(from.renderLine(line, 0, layout.paneWidth, this.opts.depth, mark));
-				}
-				const below = from.base + from.rows - (s.top + layout.paneHeight);
-				scroll = `scrollback: ${below} lines below${s.loading ? ' (reading the log)' : ''}`;
+				const r = this.scroll.render(layout.paneWidth, layout.paneHeight, this.opts.depth);
+				lines.push(...r.lines);
+				scroll = r.status;
 			} else {
 				const o = viewportOrigin(layout.paneWidth, layout.paneHeight, screen.cursor);
 				for (let y = 0; y < layout.paneHeight; y++) {
@@ -318,11 +303,7 @@ export class Controller {
 		else if (k.name === 'escape' || k.name === 'ctrl-c') this.prompt = undefined;
 		else if (k.name === 'enter') {
 			this.prompt = undefined;
-			if (p.text && this.scroll) {
-				this.scroll.query = p.text;
-				this.scroll.match = undefined;
-				this.findNext('up');
-			}
+			if (p.text && this.scroll) this.scroll.search(p.text);
 		}
 		this.invalidate();
 	}
@@ -385,79 +366,28 @@ export class Controller {
 		return computeLayout(width, height, s.cols, s.rows, this.panels).paneHeight;
 	}
 
-	/** What the scrollback shows: the whole boot once read, the live screen until then. */
-	private scrollScreen(): GuestScreen {
-		return this.scroll?.history ?? this.screen!;
-	}
-
-	private clampTop(top: number, paneHeight: number): number {
-		const s = this.scrollScreen();
-		return Math.max(0, Math.min(top, s.base + s.rows - paneHeight));
-	}
-
 	private enterScroll(): void {
-		const live = this.screen;
-		if (!live) return;
-		const h = this.paneHeight();
-		const scroll: Scroll = { top: 0 };
-		this.scroll = scroll;
-		scroll.top = this.clampTop(Infinity, h);
+		if (!this.screen) return;
+		this.scroll = new Scrollback(this.screen, {
+			paneHeight: () => this.paneHeight(),
+			changed: () => this.invalidate(),
+			say: (text) => this.say(text),
+		});
 		// A recording's screen already holds everything played; a live VM's log has more.
 		const log = this.vms.find((v) => v.name === this.vmName)?.log;
-		if (this.session?.mode === 'ro' || !log) return;
-		scroll.loading = true;
-		loadHistory(log, live.cols, live.rows).then(
-			(history) => {
-				scroll.loading = false;
-				if (this.scroll !== scroll) return history.dispose();
-				scroll.history = history;
-				scroll.match = undefined;
-				scroll.top = this.clampTop(Infinity, this.paneHeight());
-				if (scroll.query) this.findNext('up');
-				this.invalidate();
-			},
-			(err: unknown) => {
-				scroll.loading = false;
-				this.say(`scrollback holds only what this view received: ${errorMessage(err)}`);
-			},
-		);
+		if (this.session?.mode !== 'ro' && log) this.scroll.readLog(log);
 	}
 
 	private leaveScroll(): void {
-		this.scroll?.history?.dispose();
+		this.scroll?.close();
 		this.scroll = undefined;
 	}
 
 	private scrollKey(k: Key): void {
-		const s = this.scroll!;
-		const h = this.paneHeight();
-		const ch = k.name === 'char' ? k.char : '';
-		if (k.name === 'up' || ch === 'k') s.top--;
-		else if (k.name === 'down' || ch === 'j') s.top++;
-		else if (k.name === 'pageup' || ch === 'b') s.top -= h - 1;
-		else if (k.name === 'pagedown' || ch === ' ' || ch === 'f') s.top += h - 1;
-		else if (k.name === 'home' || ch === 'g') s.top = 0;
-		else if (k.name === 'end' || ch === 'G') s.top = Infinity;
-		else if (ch === '/') this.prompt = { kind: 'search', text: '' };
-		else if (ch === 'n') this.findNext('up');
-		else if (ch === 'N') this.findNext('down');
-		else if (ch === 'q' || k.name === 'escape' || k.name === 'ctrl-c' || k.name === 'prefix') this.leaveScroll();
-		if (this.scroll) s.top = this.clampTop(s.top, h);
+		const next = this.scroll!.key(k);
+		if (next === 'search') this.prompt = { kind: 'search', text: '' };
+		else if (next === 'leave') this.leaveScroll();
 		this.invalidate();
-	}
-
-	private findNext(direction: 'up' | 'down'): void {
-		const s = this.scroll;
-		if (!s?.query || !this.screen) return;
-		const h = this.paneHeight();
-		const from = s.match ? s.match.line + (direction === 'up' ? -1 : 1) : direction === 'up' ? s.top + h - 1 : s.top;
-		const m = this.scrollScreen().search(s.query, from, direction);
-		if (!m) {
-			this.say(`no ${s.match ? 'more ' : ''}match for "${s.query}" ${direction === 'up' ? 'above' : 'below'}`);
-			return;
-		}
-		s.match = m;
-		if (m.line < s.top || m.line >= s.top + h) s.top = this.clampTop(m.line - Math.floor(h / 2), h);
 	}
 
 	// ---- sessions ----
@@ -486,7 +416,7 @@ export class Controller {
 			this.unwatch = this.screen.onChange(() => this.invalidate());
 			this.screen.write(ansi);
 			// A resync (this viewer fell behind) keeps a scrollback that reads the log.
-			if (!this.scroll?.history) this.leaveScroll();
+			if (!this.scroll?.hasHistory) this.leaveScroll();
 		});
 		session.on('data', (bytes: Buffer) => {
 			if (this.session === session) this.screen?.write(bytes);
