@@ -80,3 +80,21 @@ test('the console pane shows the guest screen row for row at its own position', 
 	run.write('q');
 	assert.equal((await run.exited).exitCode, 0);
 });
+
+for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
+	test(`${signal} ends the TUI with the terminal restored`, async (t) => {
+		const run = new PtyRun(['demo'], { cols: 100, rows: 30 });
+		t.after(() => run.kill());
+		await run.waitForScreen('arm64-installer │');
+		const before = run.output().length;
+		process.kill(run.pty.pid, signal);
+		const exit = await run.exited;
+		assert.equal(exit.exitCode, 128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal]);
+		await run.settle();
+		const tail = run.output().subarray(before).toString('latin1');
+		assert.ok(tail.includes(`${ESC}[?1049l`), 'left the alternate screen');
+		assert.ok(tail.includes(`${ESC}[?25h`), 'cursor shown again');
+		assert.ok(tail.includes(`${ESC}[?7h`), 'autowrap back on');
+		assert.equal(run.view.buffer.active.type, 'normal');
+	});
+}
