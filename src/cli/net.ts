@@ -21,7 +21,8 @@ export default command({
 			.option('probe', { type: 'boolean', describe: 'find the largest frame the guest answers (observe network)' })
 			.option('probe-max', { type: 'number', default: 65535, describe: 'largest IP packet the probe tries' })
 			.option('pcap', { type: 'string', describe: 'record the wire to this pcap file (observe network)' })
-			.option('stop-pcap', { type: 'boolean', describe: 'stop recording the wire' }),
+			.option('stop-pcap', { type: 'boolean', describe: 'stop recording the wire' })
+			.option('ifconfig', { type: 'string', describe: "type 'ifconfig IF hwfeatures' at the guest's shell prompt (default IF vio0) for its mtu and hardmtu" }),
 	handler: async (args) => {
 		const name = checkVmName(args.name);
 		const client = await connectDaemon();
@@ -33,12 +34,15 @@ export default command({
 			}
 			if (args.stopPcap) req.pcap = null;
 			if (args.probe) req.probe = { max: Number(args.probeMax) };
+			if (args.ifconfig !== undefined) req.ifconfig = args.ifconfig === '' ? 'vio0' : String(args.ifconfig);
 			let { report } = await client.request<{ report: NetReport }>('net', req);
 			if (args.probe) {
 				const deadline = Date.now() + PROBE_GUARD_MS;
 				while (report.wire?.probe.state === 'running' && Date.now() < deadline) {
 					await new Promise((r) => setTimeout(r, 250));
+					const ifconfig = report.ifconfig;
 					({ report } = await client.request<{ report: NetReport }>('net', { name }));
+					report.ifconfig = ifconfig;
 				}
 			}
 			if (args.json) printJson({ name, ...report });

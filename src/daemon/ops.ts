@@ -1,6 +1,7 @@
 // Client-protocol operations beyond the core ones in server.ts: device evidence for the
 // MTU and framebuffer panels. Each is glue over a VM; the logic lives in src/devices/.
 import { UserError } from '../common/errors.ts';
+import { hwfeaturesCommand, parseIfconfig } from '../devices/ifconfig.ts';
 import type { OpHandler } from './server.ts';
 
 type Msg = Record<string, unknown>;
@@ -18,7 +19,19 @@ export const extraOps: Record<string, OpHandler> = {
 		const { probe, pcap } = ctx.msg as Msg;
 		if (pcap !== undefined && pcap !== null && typeof pcap !== 'string') throw new UserError("'pcap' must be a path or null");
 		const probeArgs = probe === true ? {} : typeof probe === 'object' && probe !== null ? (probe as { max?: number }) : undefined;
-		return vm.requireDevices().netOp({ probe: probeArgs, pcap: pcap as string | null | undefined }, vm.guestDevices());
+		const result = await vm.requireDevices().netOp({ probe: probeArgs, pcap: pcap as string | null | undefined }, vm.guestDevices());
+		const ifname = (ctx.msg as Msg).ifconfig;
+		if (typeof ifname === 'string' && ifname) {
+			let command: string;
+			try {
+				command = hwfeaturesCommand(ifname);
+			} catch {
+				throw new UserError(`not an interface name: ${JSON.stringify(ifname)}`);
+			}
+			const output = await vm.typeAtShell(command, ctx.session.who);
+			result.report.ifconfig = parseIfconfig(output, ifname) ?? { name: ifname, error: `no '${ifname}: flags=...' line in the output` };
+		}
+		return result;
 	},
 	/** `{name, png?, fresh?, thumb?: {cols, rows}}` -> `{report}`. */
 	screen: async (ctx) => {

@@ -42,6 +42,11 @@ export class TextWindow {
 		return this.dropped + this.text.length;
 	}
 
+	/** The text that arrived after `since` (a mark), as far as the window still holds it. */
+	since(mark: number): string {
+		return this.text.slice(Math.max(0, mark - this.dropped));
+	}
+
 	/** Match `re` against the window, or against what arrived after `since` (a mark). */
 	match(re: RegExp, since = 0): RegExpExecArray | null {
 		const from = Math.max(0, since - this.dropped);

@@ -454,6 +454,24 @@ export class Vm extends EventEmitter {
 		});
 	}
 
+	/**
+	 * Type one command at the guest's shell prompt and return what it printed up to the
+	 * next prompt. Refused unless the console is sitting at a shell prompt: typing into a
+	 * login prompt, an installer question or ddb would do something else entirely.
+	 */
+	async typeAtShell(command: string, who: string, timeoutMs = 15000): Promise<string> {
+		if (this.parser.state().prompt !== 'shell') {
+			throw new UserError(`${this.name} is not at a shell prompt (${this.parser.state().prompt ?? 'no prompt'}); not typing '${command}'`);
+		}
+		const mark = this.text.mark();
+		this.requireRunning().input(Buffer.from(`${command}\r`));
+		this.audit(`${who} typed '${command}' at the shell prompt`);
+		await this.wait(/\n[^\n]*[#$] $/, true, timeoutMs);
+		const out = this.text.since(mark);
+		// Drop the echoed command line and the final prompt.
+		return out.slice(out.indexOf('\n') + 1).replace(/[^\n]*$/, '');
+	}
+
 	private failWaiters(): void {
 		for (const w of this.waiters) w.reject(new UserError(`${this.name} stopped before /${w.re.source}/ appeared`));
 	}

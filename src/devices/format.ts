@@ -35,6 +35,9 @@ export function formatNetReport(name: string, r: NetReport): string {
 		else if (p.state === 'failed') out.push(`  probe  failed: ${p.error}`);
 		if (w.pcap) out.push(`  pcap   ${w.pcap}`);
 	} else out.push(`  wire   ${NA} (use --net observe,mtu=N)`);
+	const i = r.ifconfig;
+	if (i && 'error' in i) out.push(`  ifconfig ${i.name}: ${i.error}`);
+	else if (i) out.push(`  ifconfig ${i.name}: mtu ${i.mtu ?? '?'}, hardmtu ${i.hardmtu ?? 'not shown'}${i.hwfeatures?.length ? `, ${i.hwfeatures.join(',')}` : ''}`);
 	return out.join('\n') + '\n';
 }
 

@@ -1,6 +1,7 @@
 // The daemon side of `obsdtui net NAME` and the MTU panel: a per-VM poller of the
 // virtio-net device over QMP, and the report that joins it with the guest's attach line
 // and the helper's wire statistics.
+import type { IfconfigFacts } from './ifconfig.ts';
 import type { Qmp } from './qmp.ts';
 import { listVirtio, readHostMtu, readVirtioStatus, VirtioTracker, VIRTIO_ID_NET, type VirtioChange } from './virtio-status.ts';
 import { netVerdict, type NetVerdict, type HostNetFacts } from './net-verdict.ts';
@@ -42,6 +43,8 @@ export interface NetReport {
 	guest: VioFacts | null;
 	wire: WireStats | null;
 	verdict: NetVerdict;
+	/** `ifconfig IF hwfeatures` typed at the guest's shell, only when asked (net --ifconfig). */
+	ifconfig?: IfconfigFacts | { name: string; error: string };
 }
 
 export const F_MTU = 'VIRTIO_NET_F_MTU';
