@@ -1,0 +1,70 @@
+// The boot log and its index (native/qemu/log.c). Every console byte is appended to the
+// log before anyone else sees it: the log is the truth, the daemon a copy.
+
+import Foundation
+
+final class BootLog {
+	let logPath: String
+	let idxPath: String
+	private let logFd: Int32
+	private let idxFd: Int32
+	/// The log's size: the offset of the next console byte.
+	private(set) var offset: Int64
+	private var lastT: Int64 = 0
+	/// Called with each chunk once it is in the log.
+	var onOutput: ((Int64, UnsafeRawBufferPointer) -> Void)?
+	/// Called with each event once it is in the index.
+	var onEvent: ((String) -> Void)?
+
+	init(vmdir: String, boot: Int) throws {
+		let n = String(format: "%03ld", boot)
+		logPath = "\(vmdir)/boot.\(n).log"
+		idxPath = "\(vmdir)/boot.\(n).idx"
+		logFd = open(logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+		if logFd == -1 { throw HelperError("\(logPath): \(errnoText())") }
+		idxFd = open(idxPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+		if idxFd == -1 { throw HelperError("\(idxPath): \(errnoText())") }
+		// A restarted helper continues the same boot at its end.
+		var st = stat()
+		if fstat(logFd, &st) == -1 { throw HelperError("\(logPath): \(errnoText())") }
+		offset = Int64(st.st_size)
+	}
+
+	/// One whole line per write(2), so a reader never sees half a record.
+	private func record(_ kind: Character, _ ms: Int64, _ text: [UInt8]?) {
+		var line = Array("\(kind) \(offset) \(ms)".utf8)
+		if let text = text {
+			line.append(0x20)
+			line.append(contentsOf: text)
+		}
+		line.append(0x0a)
+		let ok = line.withUnsafeBytes { writeAll(idxFd, $0) }
+		if !ok { warn("\(idxPath): \(errnoText())") }
+	}
+
+	func output(_ p: UnsafeRawBufferPointer) {
+		if p.count == 0 { return }
+		let now = nowMs()
+		if now - lastT >= tstampMs {
+			record("t", now, nil)
+			lastT = now
+		}
+		// Never forward a byte that could not be logged.
+		if !writeAll(logFd, p) { fatal("\(logPath): \(errnoText())") }
+		let off = offset
+		offset += Int64(p.count)
+		onOutput?(off, p)
+	}
+
+	func audit(_ text: ArraySlice<UInt8>) {
+		// One record is one line.
+		record("a", nowMs(), text.map { $0 == 0x0d || $0 == 0x0a || $0 == 0 ? 0x20 : $0 })
+	}
+
+	/// A helper event: recorded in the index, then sent to the daemon if any.
+	func event(_ obj: [String: Any]) {
+		let s = json(obj)
+		record("e", nowMs(), Array(s.utf8))
+		onEvent?(s)
+	}
+}
