@@ -105,6 +105,30 @@ test('rw and spy viewers show the guest screen cell for cell; the spy cannot typ
 	await spy.waitFor(() => spy.dead(), 20000, 'the spy to quit');
 });
 
+test('colours and attributes: the TUI pane and `obsdtui console` show the same cells', async (t) => {
+	if (!guest) return t.skip(skipReason());
+	const tui = viewer(120, 40, 'attach t1 --takeover');
+	await tui.waitForText('t1 │ running', 30000);
+	tui.type("printf '\\033[1;31mBOLD-RED\\033[0m \\033[4;44mUNDER-BLUE\\033[0m \\033[7mINVERSE\\033[0m \\033[38;5;208mORANGE\\033[0m \\033[2;3mDIM-ITALIC\\033[0m %s\\n' COLOURS-$((3*3))");
+	tui.sendKeys('Enter');
+	await tui.waitForText('\nBOLD-RED UNDER-BLUE INVERSE ORANGE DIM-ITALIC COLOURS-9', 60000);
+	await settledScreen();
+	tui.sendKeys('C-]', 'p'); // panels off: the pane rows hold nothing else
+	await tui.waitFor((s) => !s.includes('Boot timeline'), 20000, 'panels hidden');
+	const raw = viewer(80, 24, 'console t1 --spy');
+	await raw.waitForText('COLOURS-9', 30000);
+	const cells = (term: Tmux) =>
+		rowsOf(term.capture(true))
+			.slice(0, 24)
+			.map((r) => r.replace(/(\x1b\[[0-9;]*m| )+$/, ''));
+	await tui.waitFor(() => cells(tui).join('\n') === cells(raw).join('\n'), 20000, 'the same cells in both');
+	const line = cells(tui).find((r) => r.includes('COLOURS-9'))!;
+	assert.match(line, /\x1b\[1m\x1b\[31mBOLD-RED|\x1b\[1;31mBOLD-RED|\x1b\[31;1mBOLD-RED/, 'bold red survived');
+	assert.match(line, /INVERSE/);
+	raw.sendKeys('C-]', 'q');
+	tui.sendKeys('C-]', 'q');
+});
+
 test('resizing the terminal re-lays out without garbage', async (t) => {
 	if (!guest) return t.skip(skipReason());
 	const v = viewer(120, 40, 'attach t1 --spy');
