@@ -27,7 +27,7 @@ final class Console {
 		if console_pair(&fds) == -1 { throw HelperError("console socketpair: \(errnoText())") }
 		fd = fds[0]
 		vmFd = fds[1]
-		vmHandle = FileHandle(fileDescriptor: vmFd, closeOnDealloc: false)
+		vmHandle = FileHandle(fileDescriptor: fds[1], closeOnDealloc: false)
 		self.log = log
 		let r = DispatchSource.makeReadSource(fileDescriptor: fd, queue: .main)
 		r.setEventHandler { [weak self] in self?.readable() }

@@ -58,7 +58,7 @@ final class BootLog {
 
 	func audit(_ text: ArraySlice<UInt8>) {
 		// One record is one line.
-		record("a", nowMs(), text.map { $0 == 0x0d || $0 == 0x0a || $0 == 0 ? 0x20 : $0 })
+		record("a", nowMs(), text.map { (c: UInt8) -> UInt8 in c == 0x0d || c == 0x0a || c == 0 ? 0x20 : c })
 	}
 
 	/// A helper event: recorded in the index, then sent to the daemon if any.

@@ -47,7 +47,8 @@ final class Observe {
 			let left = max(0, Int(lastSent + netEventMs - nowMs()))
 			if t < 0 || left < t { t = left }
 		}
-		timer.schedule(deadline: t < 0 ? .distantFuture : .now() + .milliseconds(t))
+		let when: DispatchTime = t < 0 ? DispatchTime.distantFuture : DispatchTime.now() + .milliseconds(t)
+		timer.schedule(deadline: when)
 	}
 
 	private func sendStats() {
