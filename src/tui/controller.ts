@@ -29,7 +29,6 @@ export interface ControllerOptions {
 	exitOnDetach?: boolean;
 }
 
-
 type Prompt = { kind: 'search'; text: string } | { kind: 'break' };
 
 export class Controller {
@@ -48,13 +47,12 @@ export class Controller {
 	private scroll?: Scrollback;
 	private prompt?: Prompt;
 	private message?: { text: string; until: number };
+	private messageTimer?: NodeJS.Timeout;
 	/** The prefix was typed; the next byte is a command. */
 	private prefixPending = false;
 	private timer?: NodeJS.Timeout;
 	private lastFrame = 0;
 	private stopped = false;
-	/** Frames rendered so far (for tests and the benchmark). */
-	frames = 0;
 
 	constructor(opts: ControllerOptions) {
 		this.opts = opts;
@@ -82,15 +80,11 @@ export class Controller {
 		return this.vmName;
 	}
 
-	/** The guest screen model (tests compare it with what was drawn). */
-	get guestScreen(): GuestScreen | undefined {
-		return this.screen;
-	}
-
 	stop(): void {
 		this.stopped = true;
 		clearTimeout(this.timer);
 		clearInterval(this.clock);
+		clearTimeout(this.messageTimer);
 		this.opts.feed.off('vms', this.onVms);
 		this.dropSession();
 	}
@@ -112,17 +106,16 @@ export class Controller {
 	private frame(): void {
 		if (this.stopped) return;
 		this.lastFrame = Date.now();
-		this.frames++;
+		if (this.message && this.message.until <= Date.now()) this.message = undefined;
 		this.opts.render(this.view());
-		if (this.message) {
-			const left = this.message.until - Date.now();
-			if (left <= 0) this.message = undefined;
-			else setTimeout(() => this.invalidate(), left + 1).unref();
-		}
 	}
 
 	private say(text: string): void {
 		this.message = { text, until: Date.now() + MESSAGE_MS };
+		// One more frame when it expires, to take it off the status line.
+		clearTimeout(this.messageTimer);
+		this.messageTimer = setTimeout(() => this.invalidate(), MESSAGE_MS + 1);
+		this.messageTimer.unref();
 		this.invalidate();
 	}
 
