@@ -61,6 +61,20 @@ export class LineSplitter {
 	/** Next index of each skip literal in nextSrc (-1: none left), so each is searched once per chunk. */
 	private readonly next = new Map<string, number>();
 	private nextSrc: string | null = null;
+	/** Reused for every run: the skipper must not keep it. */
+	private readonly run: LineRun = {
+		src: '',
+		from: 0,
+		to: 0,
+		firstNo: 0,
+		count: 0,
+		start: 0,
+		firstNonBlank: -1,
+		lastNonBlankNo: 0,
+		lastNonBlankTo: 0,
+		lastNonBlankEnd: 0,
+		lastNonEmptyNo: 0,
+	};
 	private partialLen = 0;
 	private partialBytes = 0;
 	private offset = 0;
@@ -94,13 +108,15 @@ export class LineSplitter {
 		let declinedTo = -1;
 		while (pos < n) {
 			if (this.skipper && this.partialBytes === 0 && pos <= lastNl && pos >= declinedTo) {
-				const to = this.skipTo(str, pos, lastNl);
-				if (to > pos) {
-					if (this.takeRun(str, pos, to)) {
-						pos = to;
+				const run = this.skipTo(str, pos, lastNl);
+				if (run !== null) {
+					if (this.skipper.run(run)) {
+						this.lineNo += run.count;
+						this.offset += run.to - run.from;
+						pos = run.to;
 						continue;
 					}
-					declinedTo = to;
+					declinedTo = run.to;
 				}
 			}
 			const nl = str.indexOf('\n', pos);
@@ -129,10 +145,13 @@ export class LineSplitter {
 		}
 	}
 
-	/** Where the next line worth looking at starts (pos itself if this one is). */
-	private skipTo(str: string, pos: number, lastNl: number): number {
+	/**
+	 * The lines from pos up to the next one worth looking at, as a run (one pass: lines are
+	 * checked and measured together); null when the line at pos itself needs a look.
+	 */
+	private skipTo(str: string, pos: number, lastNl: number): LineRun | null {
 		const p = this.skipper!.skip();
-		if (p === null) return pos;
+		if (p === null) return null;
 		if (str !== this.nextSrc) {
 			this.nextSrc = str;
 			this.next.clear();
@@ -151,42 +170,35 @@ export class LineSplitter {
 			}
 			if (at >= 0 && at < hit) hit = at;
 		}
-		// The line holding the first literal hit, unless a line before it starts interestingly.
+		// Up to the line holding the first literal hit, unless a line before it starts interestingly.
 		const limit = hit > lastNl ? lastNl + 1 : hit === 0 ? 0 : str.lastIndexOf('\n', hit - 1) + 1;
-		for (let s = pos; s < limit; s = str.indexOf('\n', s) + 1) if (p.start(str, s)) return s;
-		return limit;
-	}
-
-	private takeRun(str: string, from: number, to: number): boolean {
-		const r: LineRun = {
-			src: str,
-			from,
-			to,
-			firstNo: this.lineNo,
-			count: 0,
-			start: this.offset,
-			firstNonBlank: -1,
-			lastNonBlankNo: 0,
-			lastNonBlankTo: 0,
-			lastNonBlankEnd: 0,
-			lastNonEmptyNo: 0,
-		};
-		for (let s = from; s < to; ) {
+		const r = this.run;
+		r.src = str;
+		r.from = pos;
+		r.firstNo = this.lineNo;
+		r.count = 0;
+		r.start = this.offset;
+		r.firstNonBlank = -1;
+		r.lastNonBlankNo = 0;
+		r.lastNonBlankTo = 0;
+		r.lastNonBlankEnd = 0;
+		r.lastNonEmptyNo = 0;
+		let s = pos;
+		while (s < limit && !p.start(str, s)) {
 			const nl = str.indexOf('\n', s);
 			if (nl > s && !(nl === s + 1 && str.charCodeAt(s) === 13)) r.lastNonEmptyNo = this.lineNo + r.count;
 			if (!blankBetween(str, s, nl)) {
 				if (r.firstNonBlank < 0) r.firstNonBlank = s;
 				r.lastNonBlankNo = this.lineNo + r.count;
 				r.lastNonBlankTo = nl + 1;
-				r.lastNonBlankEnd = this.offset + (nl + 1 - from);
+				r.lastNonBlankEnd = this.offset + (nl + 1 - pos);
 			}
 			r.count++;
 			s = nl + 1;
 		}
-		if (!this.skipper!.run(r)) return false;
-		this.lineNo += r.count;
-		this.offset += to - from;
-		return true;
+		if (s === pos) return null;
+		r.to = s;
+		return r;
 	}
 
 	/** Treat a trailing partial line as complete (end of a file). */
