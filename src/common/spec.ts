@@ -40,6 +40,8 @@ export interface VmSpec {
 	/** Guest terminal size: the console is a serial line and has no size of its own. */
 	cols: number;
 	rows: number;
+	/** Seconds without console output (and no prompt showing) before a hang is flagged. */
+	hang: number;
 	// qemu (and apple)
 	kernel?: string;
 	initrd?: string;
@@ -65,7 +67,7 @@ export interface VmSpec {
 
 const TOP_KEYS = new Set([
 	'name', 'backend', 'cols', 'rows', 'kernel', 'initrd', 'append', 'efi', 'disks', 'disk', 'cpus', 'mem',
-	'accel', 'cpu', 'acpi', 'net', 'gpu', 'qemuArgs', 'command', 'serial',
+	'accel', 'cpu', 'acpi', 'net', 'gpu', 'qemuArgs', 'command', 'serial', 'hang',
 ]);
 
 type Obj = Record<string, unknown>;
@@ -197,6 +199,7 @@ export function parseSpec(input: unknown, nameHint?: string, where = 'VM spec'):
 		backend,
 		cols: int(input, 'cols', where, 20, 500) ?? 80,
 		rows: int(input, 'rows', where, 5, 300) ?? 24,
+		hang: int(input, 'hang', where, 1, 86400) ?? 60,
 		kernel: str(input, 'kernel', where),
 		initrd: str(input, 'initrd', where),
 		append: typeof input.append === 'string' ? input.append : str(input, 'append', where),

@@ -72,7 +72,7 @@ export class Vm extends EventEmitter {
 	/** Clients that show the device panels: sampling runs only while there are some. */
 	readonly panelWatchers = new Set<object>();
 	screen: ConsoleScreen;
-	parser = new GuestParser();
+	parser: GuestParser;
 	text = new TextWindow();
 	/** Log offset up to which the screen, parser and viewers have seen the console. */
 	consumed = 0;
@@ -91,6 +91,7 @@ export class Vm extends EventEmitter {
 		this.spec = spec;
 		this.boot = boot;
 		this.screen = new ConsoleScreen(spec.cols, spec.rows);
+		this.parser = new GuestParser({ hangMs: spec.hang * 1000 });
 	}
 
 	get logPath(): string {

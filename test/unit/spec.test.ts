@@ -11,6 +11,7 @@ test('a minimal qemu spec gets the documented defaults', () => {
 	assert.equal(s.mem, 1024);
 	assert.equal(s.cols, 80);
 	assert.equal(s.rows, 24);
+	assert.equal(s.hang, 60);
 	assert.equal(s.acpi, false);
 	assert.deepEqual(s.net, { mode: 'user', mac: macForName('t1') });
 });
