@@ -18,15 +18,19 @@ final class BootLog {
 
 	init(vmdir: String, boot: Int) throws {
 		let n = String(format: "%03ld", boot)
-		logPath = "\(vmdir)/boot.\(n).log"
-		idxPath = "\(vmdir)/boot.\(n).idx"
-		logFd = open(logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-		if logFd == -1 { throw HelperError("\(logPath): \(errnoText())") }
-		idxFd = open(idxPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-		if idxFd == -1 { throw HelperError("\(idxPath): \(errnoText())") }
+		let lp = "\(vmdir)/boot.\(n).log"
+		let ip = "\(vmdir)/boot.\(n).idx"
+		let lfd = open(lp, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+		if lfd == -1 { throw HelperError("\(lp): \(errnoText())") }
+		let ifd = open(ip, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+		if ifd == -1 { throw HelperError("\(ip): \(errnoText())") }
 		// A restarted helper continues the same boot at its end.
 		var st = stat()
-		if fstat(logFd, &st) == -1 { throw HelperError("\(logPath): \(errnoText())") }
+		if fstat(lfd, &st) == -1 { throw HelperError("\(lp): \(errnoText())") }
+		logPath = lp
+		idxPath = ip
+		logFd = lfd
+		idxFd = ifd
 		offset = Int64(st.st_size)
 	}
 
