@@ -158,7 +158,7 @@ export class Vm extends EventEmitter {
 
 	/** Autoconf devices of the current boot, as the guest parser saw them. */
 	guestDevices(): Device[] {
-		return this.parser.summary().boots.at(-1)?.devices ?? [];
+		return this.parser.devices();
 	}
 
 	/** Show or stop showing the device panels for one client (sampling runs while any shows them). */

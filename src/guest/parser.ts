@@ -180,6 +180,14 @@ export class GuestParser {
 		return { boots, crashes: structuredClone(this.crashes), lines: this.splitter.lines, bytes: this.splitter.bytes };
 	}
 
+	/** The newest boot's devices (copies), without summarising every boot: the panels poll this. */
+	devices(): Device[] {
+		const b = this.boots.at(-1);
+		if (!b || b.trimmed) return [];
+		b.materialise();
+		return b.devices.devices.map(copyDevice);
+	}
+
 	state(): LiveState {
 		const cur = this.boots.at(-1);
 		const alerts: string[] = [];

@@ -162,3 +162,13 @@ test('a second banner starts a new boot and clears the crash alert', () => {
 	assert.equal(p.state().crashTitle, undefined);
 	assert.deepEqual(p.state().alerts, []);
 });
+
+test('devices() is the newest boot\'s device list, the same as summary() gives', () => {
+	const p = new GuestParser();
+	const boot = (v: string, mtu: number) =>
+		`OpenBSD ${v} (GENERIC.MP) #1: Mon Jan 19 10:00:00 MST 2026\r\n    deraadt@arm64.openbsd.org:/usr/src/sys/arch/arm64/compile/GENERIC.MP\r\nvio0 at virtio0: 1 queue, address 52:54:00:12:34:56, mtu ${mtu}\r\n`;
+	p.push(Buffer.from(boot('7.8', 1500) + boot('7.9', 9000)), 0);
+	const devices = p.devices();
+	assert.deepEqual(devices, p.summary().boots.at(-1)?.devices);
+	assert.equal(devices.find((d) => d.name === 'vio0')?.mtu, 9000);
+});
