@@ -142,7 +142,8 @@ export class Vm extends EventEmitter {
 		this.devices?.close();
 		this.devices = new VmDevices({
 			qmp,
-			observe: this.spec.backend === 'qemu' && this.spec.net.mode === 'observe',
+			// Both VM helpers own the host end of an observe network's wire.
+			observe: (this.spec.backend === 'qemu' || this.spec.backend === 'apple') && this.spec.net.mode === 'observe',
 			control: (cmd) => this.helper?.control(cmd),
 			panels: this.panelWatchers.size > 0,
 		});
