@@ -121,7 +121,15 @@ test('colours and attributes: the TUI pane and `obsdtui console` show the same c
 		rowsOf(term.capture(true))
 			.slice(0, 24)
 			.map((r) => r.replace(/(\x1b\[[0-9;]*m| )+$/, ''));
-	await tui.waitFor(() => cells(tui).join('\n') === cells(raw).join('\n'), 20000, 'the same cells in both');
+	try {
+		await tui.waitFor(() => cells(tui).join('\n') === cells(raw).join('\n'), 20000, 'the same cells in both');
+	} catch (err) {
+		// Show where they differ: both captures, escapes visible.
+		const a = cells(tui);
+		const b = cells(raw);
+		const diff = a.map((r, i) => (r === b[i] ? null : `row ${i}\n tui: ${JSON.stringify(r)}\n raw: ${JSON.stringify(b[i])}`)).filter(Boolean);
+		throw new Error(`${(err as Error).message.split('\n')[0]}\n${diff.join('\n')}`);
+	}
 	const line = cells(tui).find((r) => r.includes('COLOURS-9'))!;
 	assert.match(line, /\x1b\[1m\x1b\[31mBOLD-RED|\x1b\[1;31mBOLD-RED|\x1b\[31;1mBOLD-RED/, 'bold red survived');
 	assert.match(line, /INVERSE/);

@@ -17,6 +17,13 @@ export interface PtyOptions {
 	file?: string;
 }
 
+/** A user's terminal environment: no colour overrides from the test runner (FORCE_COLOR=0). */
+function userEnv(extra: Record<string, string> = {}): Record<string, string> {
+	const env: Record<string, string> = { ...(process.env as Record<string, string>), TERM: 'xterm-256color', CI: 'false', ...extra };
+	for (const k of ['FORCE_COLOR', 'NO_COLOR']) if (!(k in extra)) delete env[k];
+	return env;
+}
+
 export class PtyRun {
 	readonly pty: IPty;
 	private chunks: Buffer[] = [];
@@ -36,7 +43,7 @@ export class PtyRun {
 			cwd: ROOT,
 			// Buffers, not strings: the tests look at exact bytes.
 			encoding: null,
-			env: { ...(process.env as Record<string, string>), TERM: 'xterm-256color', CI: 'false', ...opts.env },
+			env: userEnv(opts.env),
 		});
 		this.pty.onData((data: string | Buffer) => {
 			const b = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

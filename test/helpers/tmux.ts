@@ -19,10 +19,15 @@ export class Tmux {
 		return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
 	}
 
-	/** Starts `command` (a shell command line) in a new session; CI=false keeps Ink drawing. */
+	/**
+	 * Starts `command` (a shell command line) in a new session, in the environment of a
+	 * user's terminal: CI=false (Ink draws), and no colour overrides inherited from the
+	 * test runner (it sets FORCE_COLOR=0) unless given in `env`.
+	 */
 	start(command: string, env: Record<string, string> = {}): void {
 		const vars = Object.entries({ CI: 'false', TERM: 'xterm-256color', ...env }).map(([k, v]) => `${k}=${shellQuote(v)}`);
-		this.tmux('new-session', '-d', '-x', String(this.width), '-y', String(this.height), `env ${vars.join(' ')} ${command}`);
+		const unset = ['FORCE_COLOR', 'NO_COLOR'].filter((k) => !(k in env)).map((k) => `-u ${k}`);
+		this.tmux('new-session', '-d', '-x', String(this.width), '-y', String(this.height), `env ${unset.join(' ')} ${vars.join(' ')} ${command}`);
 		this.tmux('set-option', '-g', 'remain-on-exit', 'on');
 	}
 
