@@ -22,7 +22,9 @@ async function main(): Promise<void> {
 		.wrap(Math.min(100, process.stdout.columns || 80))
 		.fail((msg, err) => {
 			if (err) throw err;
-			fail(`${msg.split('\n')[0]} (see 'obsdtui --help')`, 2);
+			// yargs sometimes puts the detail on a second line ("Invalid values:\n Argument: ...").
+			const oneLine = msg.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+			fail(`${oneLine} (see 'obsdtui --help')`, 2);
 		});
 	for (const c of commands) parser.command(c);
 	await parser.parseAsync();

@@ -47,7 +47,6 @@ export default command({
 	handler: async (args) => {
 		const name = checkVmName(args.name);
 		if (!args.collect) throw new UserError('nothing to do: use obsdtui ddb NAME --collect');
-		if (!args.yes && !process.stdin.isTTY) throw new UserError('refusing to type into the console without asking: run on a terminal or pass --yes');
 		const timeoutMs = Number(args.timeout) * 1000;
 		if (!(timeoutMs > 0)) throw new UserError('--timeout must be a positive number of seconds');
 
@@ -62,6 +61,8 @@ export default command({
 			c.push(tailOf(logPath));
 			if (!c.atPrompt()) throw new UserError(`VM ${name} is not at a ddb prompt; nothing typed`);
 			if (!args.yes) {
+				// Checked here, after the VM and its prompt: those errors say more.
+				if (!process.stdin.isTTY) throw new UserError('refusing to type into the console without asking: run on a terminal or pass --yes');
 				const ok = await confirm(`Type ddb commands into ${name}'s console (set $lines = 0, set $maxwidth = 0, show panic, trace, show registers, ps, and a trace per CPU)? [y/N] `);
 				if (!ok) throw new UserError('nothing typed');
 			}

@@ -164,3 +164,9 @@ test('a console that goes silent mid-boot is flagged as hung after --hang second
 	await until(async () => vmInfo(await box.ok(['ls', '--json']), 'h1')?.alerts && (vmInfo(await box.ok(['ls', '--json']), 'h1')!.alerts as string[]).length === 0, 'the alert to clear');
 	await box.ok(['down', 'h1', '--force']);
 });
+
+test('usage errors are one line with the detail, exit 2', async () => {
+	const r = await box.run(['daemon', 'frob']);
+	assert.equal(r.code, 2);
+	assert.match(r.stderr, /^obsdtui: Invalid values: Argument: action, Given: "frob", Choices: "status", "stop", "run" \(see 'obsdtui --help'\)\n$/);
+});
