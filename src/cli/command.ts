@@ -2,6 +2,7 @@
 // yargs CommandModule built with `command()`. The handler's errors end as one line on
 // stderr and a non-zero exit (see src/main.ts), never a stack trace for a UserError.
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
+import { createInterface } from 'node:readline/promises';
 
 export type Args = ArgumentsCamelCase<Record<string, unknown>>;
 
@@ -24,4 +25,14 @@ export function command(def: {
 /** Print a value as JSON (for --json) with a trailing newline. */
 export function printJson(value: unknown): void {
 	process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+/** Ask a yes/no question on the terminal (the answer defaults to no). */
+export async function confirm(question: string): Promise<boolean> {
+	const rl = createInterface({ input: process.stdin, output: process.stderr });
+	try {
+		return /^y(es)?$/i.test((await rl.question(question)).trim());
+	} finally {
+		rl.close();
+	}
 }

@@ -2,8 +2,7 @@
 // developers ask for (DdbCollector decides what and when), save the evidence next to the
 // console log for `obsdtui report`, and print the report.
 import { closeSync, openSync, readFileSync, readSync, fstatSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
-import { command } from './command.ts';
+import { command, confirm } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
 import { checkVmName } from '../common/paths.ts';
 import { UserError } from '../common/errors.ts';
@@ -22,15 +21,6 @@ function tailOf(path: string): Buffer {
 		return buf;
 	} finally {
 		closeSync(fd);
-	}
-}
-
-async function confirm(question: string): Promise<boolean> {
-	const rl = createInterface({ input: process.stdin, output: process.stderr });
-	try {
-		return /^y(es)?$/i.test((await rl.question(question)).trim());
-	} finally {
-		rl.close();
 	}
 }
 

@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import up from './up.ts';
 import down from './down.ts';
+import rm from './rm.ts';
 import ls from './ls.ts';
 import consoleCmd from './console.ts';
 import log from './log.ts';
@@ -20,4 +21,4 @@ import dmesg from './dmesg.ts';
 import report from './report.ts';
 import ddb from './ddb.ts';
 
-export const commands: CommandModule[] = [tui, up, down, ls, attach, consoleCmd, log, send, wait, replay, demo, net, screen, scan, dmesg, report, ddb, daemon, doctor];
+export const commands: CommandModule[] = [tui, up, down, rm, ls, attach, consoleCmd, log, send, wait, replay, demo, net, screen, scan, dmesg, report, ddb, daemon, doctor];

@@ -3,7 +3,7 @@
 // last boot ended. Starting a VM writes its spec, picks the next boot number and spawns
 // a detached helper, which then outlives us.
 import { EventEmitter } from 'node:events';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../common/errors.ts';
 import { makePrivateDir, vmDir, vmsDir } from '../common/paths.ts';
@@ -96,13 +96,15 @@ export class Registry extends EventEmitter {
 		return vm;
 	}
 
-	/** Forget a stopped VM's registry entry (its files stay). */
-	remove(name: string): void {
+	/** Remove a stopped VM: its registry entry and its directory (spec, logs, evidence). */
+	remove(name: string): string {
 		const vm = this.get(name);
-		if (vm.state === 'running' || vm.state === 'stopping') throw new UserError(`${name} is ${vm.state}: 'obsdtui down ${name}' first`);
+		if (vm.state !== 'exited' && vm.state !== 'lost') throw new UserError(`${name} is ${vm.state}: 'obsdtui down ${name}' first`);
 		vm.dispose();
 		this.vms.delete(name);
+		rmSync(vm.dir, { recursive: true, force: true });
 		this.emit('changed');
+		return vm.dir;
 	}
 
 	tick(now: number): void {

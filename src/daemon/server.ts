@@ -210,10 +210,7 @@ export class Daemon {
 				await vm.down(session.who, msg.force === true, timeout);
 				return { vm: vm.info() };
 			},
-			rm: ({ daemon, msg }) => {
-				daemon.registry.remove(str(msg, 'name'));
-				return {};
-			},
+			rm: ({ daemon, msg }) => ({ removed: daemon.registry.remove(str(msg, 'name')) }),
 			info: ({ daemon, msg }) => ({ vm: daemon.registry.get(str(msg, 'name')).info() }),
 			attach: ({ daemon, session, msg }) => {
 				const vm = daemon.registry.get(str(msg, 'name'));

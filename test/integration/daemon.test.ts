@@ -170,3 +170,18 @@ test('usage errors are one line with the detail, exit 2', async () => {
 	assert.equal(r.code, 2);
 	assert.match(r.stderr, /^obsdtui: Invalid values: Argument: action, Given: "frob", Choices: "status", "stop", "run" \(see 'obsdtui --help'\)\n$/);
 });
+
+test('rm removes a stopped VM and its files; it refuses a running one and asks without --yes', async () => {
+	await box.ok(['up', 'r1', '--exec', 'echo hi; sleep 600']);
+	let r = await box.run(['rm', 'r1', '--yes']);
+	assert.equal(r.code, 1);
+	assert.equal(r.stderr, "obsdtui: r1 is running: 'obsdtui down r1' first\n");
+	await box.ok(['down', 'r1', '--force']);
+	r = await box.run(['rm', 'r1']);
+	assert.equal(r.code, 1);
+	assert.match(r.stderr, /^obsdtui: not removing r1 without asking/);
+	assert.ok(existsSync(box.vmDir('r1')));
+	assert.match(await box.ok(['rm', 'r1', '--yes']), /^r1: removed .*\/vms\/r1\n$/);
+	assert.equal(existsSync(box.vmDir('r1')), false);
+	assert.equal(vmInfo(await box.ok(['ls', '--json']), 'r1'), undefined);
+});

@@ -1,0 +1,31 @@
+// obsdtui rm NAME: remove a stopped VM and everything obsdtui kept for it (its spec, the
+// console logs of every boot, collected evidence). Asks first on a terminal.
+import { command, confirm } from './command.ts';
+import { connectDaemon } from '../client/client.ts';
+import { checkVmName } from '../common/paths.ts';
+import { UserError } from '../common/errors.ts';
+
+export default command({
+	command: 'rm <name>',
+	describe: 'Remove a stopped VM with its console logs (asks first; --yes for scripts)',
+	builder: (y) =>
+		y
+			.positional('name', { type: 'string' })
+			.option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask' }),
+	handler: async (args) => {
+		const name = checkVmName(args.name);
+		const client = await connectDaemon();
+		try {
+			const { vm } = await client.request<{ vm: { state: string; log: string } }>('info', { name });
+			if (vm.state !== 'exited' && vm.state !== 'lost') throw new UserError(`${name} is ${vm.state}: 'obsdtui down ${name}' first`);
+			if (!args.yes) {
+				if (!process.stdin.isTTY) throw new UserError(`not removing ${name} without asking: run on a terminal or pass --yes`);
+				if (!(await confirm(`Remove ${name} and all its console logs? [y/N] `))) throw new UserError('nothing removed');
+			}
+			const { removed } = await client.request<{ removed: string }>('rm', { name });
+			process.stdout.write(`${name}: removed ${removed}\n`);
+		} finally {
+			client.close();
+		}
+	},
+});
