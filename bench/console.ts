@@ -62,7 +62,7 @@ async function throughObsdtui(box: Sandbox, file: string, viewers: number, run: 
 	const clients = await Promise.all(Array.from({ length: viewers }, () => connectDaemon({ autostart: false })));
 	const done: Promise<void>[] = [];
 	for (const c of clients) {
-		const s = await c.attach(name, { mode: 'spy' });
+		const s = c.console(name);
 		done.push(
 			new Promise((resolve) => {
 				let tail = '';
@@ -74,6 +74,7 @@ async function throughObsdtui(box: Sandbox, file: string, viewers: number, run: 
 				s.on('snapshot', see);
 			}),
 		);
+		await s.attach('spy');
 	}
 	const t0 = process.hrtime.bigint();
 	writeFileSync(gate, '');

@@ -27,84 +27,89 @@ export default command({
 		const pname = prefixLabel(prefix);
 		const client = await connectDaemon();
 		const mode = args.spy ? 'spy' : args.takeover ? 'takeover' : 'rw';
-		const session = await client.attach(name, { mode });
-		await runConsole(session, prefix, pname, () => client.close());
+		const session = client.console(name);
+		await runConsole(session, mode, prefix, pname, () => client.close());
 	},
 });
 
-function runConsole(session: ConsoleSession, prefix: number, pname: string, close: () => void): Promise<void> {
+async function runConsole(session: ConsoleSession, attachMode: 'rw' | 'spy' | 'takeover', prefix: number, pname: string, close: () => void): Promise<void> {
 	const out = process.stdout;
 	const stdin = process.stdin;
 	const sanitizer = new Sanitizer();
 	const note = (text: string) => out.write(`\r\n[obsdtui: ${text}]\r\n`);
 	let armed = false;
 	let confirmBreak = false;
+	let resolveDone: () => void = () => {};
+	const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
-	return new Promise((resolve) => {
-		const finish = (why?: string) => {
-			if (stdin.isTTY) stdin.setRawMode(false);
-			stdin.pause();
-			out.write(RESTORE_TERMINAL);
-			if (why) note(why);
-			out.write('\r\n');
-			close();
-			resolve();
+	const finish = (why?: string) => {
+		if (stdin.isTTY) stdin.setRawMode(false);
+		stdin.pause();
+		out.write(RESTORE_TERMINAL);
+		if (why) note(why);
+		out.write('\r\n');
+		close();
+		resolveDone();
+	};
+
+	const keys = (chunk: Buffer) => {
+		let pass: number[] = [];
+		const flush = () => {
+			if (pass.length) session.write(Buffer.from(pass));
+			pass = [];
 		};
-		session.on('snapshot', (ansi: Buffer) => {
-			// Paint the current screen (and some scrollback) before the live stream.
-			out.write('\x1b[H\x1b[2J');
-			out.write(sanitizer.filter(ansi));
-		});
-		session.on('data', (bytes: Buffer) => out.write(sanitizer.filter(bytes)));
-		session.on('event', (ev: Record<string, unknown>) => {
-			if (ev.event === 'audit') note(String(ev.text));
-			else if (ev.event === 'notice') note(String(ev.message));
-			else if (ev.event === 'mode') note(ev.writer ? 'you now hold the console (read-write)' : `read-only now: ${ev.by ?? 'another viewer'} took over`);
-			else if (ev.event === 'state') note(`VM ${ev.state}`);
-		});
-		session.on('end', (why: string) => finish(why));
-
-		const mode = session.mode === 'spy' ? 'spy (read-only)' : session.writer ? 'read-write' : 'read-only (another viewer is writing)';
-		note(`attached to ${session.name}, ${mode}; ${pname} ? for help`);
-		if (stdin.isTTY) stdin.setRawMode(true);
-		stdin.resume();
-		stdin.on('data', (keys: Buffer) => {
-			let pass: number[] = [];
-			const flush = () => {
-				if (pass.length) session.write(Buffer.from(pass));
-				pass = [];
-			};
-			for (const b of keys) {
-				if (confirmBreak) {
-					confirmBreak = false;
-					if (b === 0x79 || b === 0x59) {
-						session.sendBreak().then(() => note('BREAK sent'), (e: Error) => note(e.message));
-					} else note('BREAK cancelled');
-					continue;
-				}
-				if (!armed) {
-					if (b === prefix) armed = true;
-					else pass.push(b);
-					continue;
-				}
-				armed = false;
-				const c = String.fromCharCode(b).toLowerCase();
-				if (b === prefix) pass.push(b);
-				else if (c === 'q' || c === 'd' || c === '.') {
-					flush();
-					void session.detach().finally(() => finish('detached'));
-					return;
-				} else if (c === 't') session.takeover().catch((e: Error) => note(e.message));
-				else if (c === 'b') {
-					confirmBreak = true;
-					note('send BREAK? On OpenBSD it can drop the guest into ddb. y/N');
-				} else out.write(HELP(pname));
+		for (const b of chunk) {
+			if (confirmBreak) {
+				confirmBreak = false;
+				if (b === 0x79 || b === 0x59) session.sendBreak().then(() => note('BREAK sent'), (e: Error) => note(e.message));
+				else note('BREAK cancelled');
+				continue;
 			}
-			flush();
-		});
-		stdin.on('end', () => {
-			// Keys from a pipe ran out: keep watching unless stdin was a terminal.
-			if (stdin.isTTY) finish('stdin closed');
-		});
+			if (!armed) {
+				if (b === prefix) armed = true;
+				else pass.push(b);
+				continue;
+			}
+			armed = false;
+			const c = String.fromCharCode(b).toLowerCase();
+			if (b === prefix) pass.push(b);
+			else if (c === 'q' || c === 'd' || c === '.') {
+				flush();
+				void session.detach().finally(() => finish('detached'));
+				return;
+			} else if (c === 't') session.takeover().catch((e: Error) => note(e.message));
+			else if (c === 'b') {
+				confirmBreak = true;
+				note('send BREAK? On OpenBSD it can drop the guest into ddb. y/N');
+			} else out.write(HELP(pname));
+		}
+		flush();
+	};
+
+	// Listeners first, then the request: the snapshot may arrive before the reply.
+	session.on('snapshot', (ansi: Buffer) => {
+		// Paint the current screen (and some scrollback) before the live stream.
+		out.write('\x1b[H\x1b[2J');
+		out.write(sanitizer.filter(ansi));
 	});
+	session.on('data', (bytes: Buffer) => out.write(sanitizer.filter(bytes)));
+	session.on('event', (ev: Record<string, unknown>) => {
+		if (ev.event === 'audit') note(String(ev.text));
+		else if (ev.event === 'notice') note(String(ev.message));
+		else if (ev.event === 'mode') note(ev.writer ? 'you now hold the console (read-write)' : `read-only now: ${ev.by ?? 'another viewer'} took over`);
+		else if (ev.event === 'state') note(`VM ${ev.state}`);
+	});
+	session.on('end', (why: string) => finish(why));
+	await session.attach(attachMode);
+
+	const mode = session.mode === 'spy' ? 'spy (read-only)' : session.writer ? 'read-write' : 'read-only (another viewer is writing)';
+	note(`attached to ${session.name}, ${mode}; ${pname} ? for help`);
+	if (stdin.isTTY) stdin.setRawMode(true);
+	stdin.resume();
+	stdin.on('data', keys);
+	stdin.on('end', () => {
+		// Keys from a pipe ran out: keep watching unless stdin was a terminal.
+		if (stdin.isTTY) finish('stdin closed');
+	});
+	return done;
 }

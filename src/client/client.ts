@@ -164,17 +164,22 @@ export class DaemonClient extends EventEmitter {
 	}
 
 	/**
-	 * Attach this connection to a console. Events on the returned session: 'snapshot'
-	 * (ansi: Buffer, {cols, rows}) to paint into a fresh terminal of that size, 'data'
-	 * (raw guest bytes), 'event' (attach/detach/take-over/mode/state/notice/audit), 'end'.
+	 * A console session for `name`, not yet attached: add listeners, then call
+	 * `session.attach(mode)`. (The daemon may send the screen snapshot before its reply to
+	 * the attach request, so listeners must exist before the request goes out.)
+	 * Events: 'snapshot' (ansi: Buffer, {cols, rows}) to paint into a fresh terminal of
+	 * that size, 'data' (raw guest bytes), 'event' (attach/detach/take-over/mode/state/
+	 * notice/audit), 'end' (reason). One connection has one session at a time.
 	 */
+	console(name: string): ConsoleSession {
+		this.session = new ConsoleSession(this, name);
+		return this.session;
+	}
+
+	/** For callers that need no events before the reply (they read the log instead). */
 	async attach(name: string, opts: { mode?: 'rw' | 'spy' | 'takeover' } = {}): Promise<ConsoleSession> {
-		const session = new ConsoleSession(this, name);
-		this.session = session;
-		const reply = await this.request<{ vm: VmInfo; writer: boolean; mode: 'rw' | 'spy' }>('attach', { name, mode: opts.mode ?? 'rw' });
-		session.vm = reply.vm;
-		session.writer = reply.writer;
-		session.mode = reply.mode;
+		const session = this.console(name);
+		await session.attach(opts.mode ?? 'rw');
 		return session;
 	}
 
@@ -214,6 +219,14 @@ export class ConsoleSession extends EventEmitter {
 
 	write(bytes: Buffer | string): void {
 		this.client.sendKeys(typeof bytes === 'string' ? Buffer.from(bytes) : bytes);
+	}
+
+	/** Attach this connection to the console; resolves with the daemon's reply. */
+	async attach(mode: 'rw' | 'spy' | 'takeover' = 'rw'): Promise<void> {
+		const reply = await this.client.request<{ vm: VmInfo; writer: boolean; mode: 'rw' | 'spy' }>('attach', { name: this.name, mode });
+		this.vm = reply.vm;
+		this.writer = reply.writer;
+		this.mode = reply.mode;
 	}
 
 	async takeover(): Promise<void> {

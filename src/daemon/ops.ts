@@ -45,6 +45,28 @@ export const extraOps: Record<string, OpHandler> = {
 		};
 		return vm.requireDevices().screenOp(args, vm.guestDevices(), vm.hello?.started_ms);
 	},
+	/**
+	 * `{name, thumb?: {cols, rows}}` -> what the TUI's side column shows for a live VM:
+	 * `{stages, previous, net, screen}` (net/screen null until the VM's devices answer).
+	 * Asking starts device sampling for this client until it disconnects.
+	 */
+	details: async (ctx) => {
+		const vm = vmOf(ctx);
+		const { stages, previous } = vm.parser.timeline();
+		let net = null;
+		let screen = null;
+		if (vm.devices && vm.state === 'running') {
+			vm.watchPanels(ctx.session, true);
+			const t = (ctx.msg as Msg).thumb as { cols?: unknown; rows?: unknown } | undefined;
+			const thumb = t && Number.isInteger(t.cols) && Number.isInteger(t.rows) ? { cols: Number(t.cols), rows: Number(t.rows) } : undefined;
+			const devices = vm.guestDevices();
+			[net, screen] = await Promise.all([
+				vm.devices.netOp({}, devices).then((r) => r.report, () => null),
+				vm.devices.screenOp({ thumb }, devices, vm.hello?.started_ms).then((r) => r.report, () => null),
+			]);
+		}
+		return { stages, previous, net, screen };
+	},
 	/** `{name, on}`: this client shows the device panels (sampling runs while anyone does). */
 	panels: (ctx) => {
 		const vm = vmOf(ctx);

@@ -180,6 +180,12 @@ export class GuestParser {
 		return { boots, crashes: structuredClone(this.crashes), lines: this.splitter.lines, bytes: this.splitter.bytes };
 	}
 
+	/** The stages of the newest boot and of the one before it (the timeline panel compares them). */
+	timeline(): { stages: Stage[]; previous: Stage[] | null } {
+		const copy = (b: (typeof this.boots)[number] | undefined) => (b ? b.stages.map((st) => ({ ...st })) : null);
+		return { stages: copy(this.boots.at(-1)) ?? [], previous: copy(this.boots.at(-2)) };
+	}
+
 	/** The newest boot's devices (copies), without summarising every boot: the panels poll this. */
 	devices(): Device[] {
 		const b = this.boots.at(-1);

@@ -4,7 +4,12 @@ import { connectDaemon, type DaemonClient, type VmInfo } from '../client/client.
 import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../common/errors.ts';
 import { sendbugReport } from '../guest/index.ts';
-import type { AttachMode, ConsoleFeed, ConsoleSession, VmSummary } from './feed.ts';
+import type { AttachMode, ConsoleFeed, ConsoleSession, VmDetails, VmSummary } from './feed.ts';
+
+/** How often the side column's evidence is refreshed for a live VM. */
+const DETAILS_MS = 1000;
+/** The framebuffer thumbnail's size in cells (half blocks: twice as many pixel rows). */
+const THUMB = { cols: 28, rows: 7 };
 
 function summary(vm: VmInfo): VmSummary {
 	return {
@@ -22,7 +27,7 @@ function summary(vm: VmInfo): VmSummary {
 	};
 }
 
-type ClientSession = Awaited<ReturnType<DaemonClient['attach']>>;
+type ClientSession = ReturnType<DaemonClient['console']>;
 
 class DaemonSession extends EventEmitter implements ConsoleSession {
 	private raw?: ClientSession;
@@ -32,17 +37,11 @@ class DaemonSession extends EventEmitter implements ConsoleSession {
 	constructor(client: DaemonClient, name: string, mode: AttachMode) {
 		super();
 		this.requested = mode;
-		const pending = client.attach(name, { mode });
-		// The daemon sends the snapshot before its reply to `attach`, so the session's
-		// events must be followed from the moment the client creates it, not after the
-		// promise resolves. The client sets it synchronously inside attach().
-		const raw = (client as unknown as { session?: ClientSession }).session;
-		if (raw) this.follow(raw);
-		pending.then(
-			(s) => {
-				if (s !== raw) this.follow(s);
-				this.emit('event', { event: 'mode', writer: s.writer, initial: true });
-			},
+		// Follow the session before asking to attach: the snapshot may come first.
+		const raw = client.console(name);
+		this.follow(raw);
+		raw.attach(mode).then(
+			() => this.emit('event', { event: 'mode', writer: raw.writer, initial: true }),
 			(err: unknown) => this.end(errorMessage(err)),
 		);
 	}
@@ -116,6 +115,33 @@ export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 
 	list(): VmSummary[] {
 		return this.vms;
+	}
+
+	private details_ = new Map<string, { at: number; value?: VmDetails; pending: boolean }>();
+
+	/**
+	 * The side column's evidence for a live VM: answered from a cache, refreshed from the
+	 * daemon at most once a second; a refresh that brings news asks for a redraw.
+	 */
+	details(name: string): VmDetails | undefined {
+		let entry = this.details_.get(name);
+		if (!entry) this.details_.set(name, (entry = { at: 0, pending: false }));
+		if (!entry.pending && Date.now() - entry.at >= DETAILS_MS && !this.client.closed) {
+			entry.pending = true;
+			const e = entry;
+			this.client
+				.request<VmDetails & Record<string, unknown>>('details', { name, thumb: THUMB })
+				.then(({ stages, previous, net, screen }) => {
+					e.value = { stages, previous, net, screen };
+					this.emit('vms', this.vms);
+				})
+				.catch(() => undefined)
+				.finally(() => {
+					e.pending = false;
+					e.at = Date.now();
+				});
+		}
+		return entry.value;
 	}
 
 	attach(name: string, mode: AttachMode): ConsoleSession {

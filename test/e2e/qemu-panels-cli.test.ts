@@ -5,7 +5,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Sandbox } from '../helpers/cli.ts';
+import { Sandbox, BIN, until } from '../helpers/cli.ts';
+import { Tmux, haveTmux } from '../helpers/tmux.ts';
 import { testGuest, guestUnavailableReason, type TestGuest } from '../helpers/guest.ts';
 
 const box = new Sandbox('otp');
@@ -47,5 +48,29 @@ test('net and screen through the daemon: F_MTU accepted at 9000, frames on the w
 	// Human-readable output too.
 	const human = await box.ok(['net', 'p1']);
 	assert.match(human, /9000/);
+
+	// The TUI's side column shows the same live evidence for this VM.
+	if (haveTmux()) {
+		const t = new Tmux(120, 40);
+		try {
+			t.start(`${process.execPath} ${BIN} attach p1 --spy`, {
+				OBSDTUI_RUNTIME_DIR: String(box.env.OBSDTUI_RUNTIME_DIR),
+				OBSDTUI_STATE_DIR: String(box.env.OBSDTUI_STATE_DIR),
+				PATH: process.env.PATH ?? '',
+			});
+			// Only the side column (right of the 80-column guest pane) counts: the guest's
+			// own console also prints "mtu 9000" and "1024x768".
+			const side = () => t.capture().split('\n').map((row) => [...row].slice(81).join('')).join('\n');
+			const column = await until(() => {
+				const c = side();
+				return /accepted/.test(c) && /9000/.test(c) && /1024x768/.test(c) && /shell/.test(c) ? c : undefined;
+			}, 'the MTU, framebuffer and timeline panels to show the live VM', 30000).catch((e: Error) => {
+				throw new Error(`${e.message}; screen:\n${t.capture()}`);
+			});
+			assert.doesNotMatch(column, /not available with this backend/);
+		} finally {
+			t.kill();
+		}
+	}
 	await box.ok(['down', 'p1', '--force']);
 });

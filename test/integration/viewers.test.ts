@@ -34,6 +34,8 @@ test('rw + spy: both see the output, the spy cannot type; take-over moves the se
 	await box.ok(['wait', 'v1', '--for', 'ready']);
 	const a = new Term(['console', 'v1']);
 	await a.seen('read-write');
+	// Printed before anyone attached: it comes with the attach-time snapshot.
+	await a.seen('ready');
 	const b = new Term(['console', 'v1', '--spy']);
 	await b.seen('spy (read-only)');
 
