@@ -52,7 +52,7 @@ export const extraOps: Record<string, OpHandler> = {
 	 */
 	details: async (ctx) => {
 		const vm = vmOf(ctx);
-		const { stages, previous } = vm.parser.timeline();
+		const { stages, previous } = vm.timeline();
 		let net = null;
 		let screen = null;
 		if (vm.devices && vm.state === 'running') {

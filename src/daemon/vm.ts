@@ -15,7 +15,8 @@ import { bootLogPath, bootIndexPath, listBoots, readIndex, readLogRange } from '
 import { GuestParser } from '../guest/index.ts';
 import { Qmp } from '../devices/qmp.ts';
 import { VmDevices } from '../devices/vm-devices.ts';
-import type { Device } from '../guest/index.ts';
+import type { Device, Stage } from '../guest/index.ts';
+import { stagesOfBoot } from './boot-history.ts';
 import { qmpSocketPath } from '../helper/qemu.ts';
 import { ConsoleScreen } from './screen.ts';
 import { TextWindow } from './text-window.ts';
@@ -80,6 +81,8 @@ export class Vm extends EventEmitter {
 	private waiters = new Set<Waiter>();
 	private snapshotAfterRebuild = new Set<Viewer>();
 	private lastOutputMs = 0;
+	/** The previous `up`'s stages, read once from its log (null: none). */
+	private previousBoot?: Stage[] | null;
 	/** `consumed` when the log was last seen ahead of it (-1: it was not). */
 	private aheadAt = -1;
 	private exitWaiters: (() => void)[] = [];
@@ -155,6 +158,17 @@ export class Vm extends EventEmitter {
 		if (this.devices) return this.devices;
 		if (this.state !== 'running') throw new UserError(`${this.name} is not running (${this.state})`);
 		throw new UserError(`${this.name}: QEMU's monitor (QMP) is not connected yet; try again in a moment`);
+	}
+
+	/**
+	 * This boot's stages and the previous boot's, for the timeline: the previous guest
+	 * boot in this log if the guest rebooted, else the last `obsdtui up` of this VM.
+	 */
+	timeline(): { stages: Stage[]; previous: Stage[] | null } {
+		const t = this.parser.timeline();
+		if (t.previous) return t;
+		if (this.previousBoot === undefined) this.previousBoot = this.boot > 1 ? stagesOfBoot(this.dir, this.boot - 1) : null;
+		return { stages: t.stages, previous: this.previousBoot };
 	}
 
 	/** Autoconf devices of the current boot, as the guest parser saw them. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { Sandbox, until, sleep } from '../helpers/cli.ts';
+import { Sandbox, until, sleep, ROOT } from '../helpers/cli.ts';
 import { encodeFrame, encodeJson, FrameDecoder, parseJsonPayload } from '../../src/common/frame.ts';
 
 const box = new Sandbox('otd');
@@ -184,4 +184,35 @@ test('rm removes a stopped VM and its files; it refuses a running one and asks w
 	assert.match(await box.ok(['rm', 'r1', '--yes']), /^r1: removed .*\/vms\/r1\n$/);
 	assert.equal(existsSync(box.vmDir('r1')), false);
 	assert.equal(vmInfo(await box.ok(['ls', '--json']), 'r1'), undefined);
+});
+
+test('the timeline compares a boot with the previous up of the same VM, with the times it really had', async () => {
+	const transcript = join(ROOT, 'test', 'fixtures', 'openbsd', 'arm64-qemu-virt-7.4-installer-boot.txt');
+	// A real OpenBSD/arm64 installer boot, a line every 20 ms, then the console idles.
+	const play = `while IFS= read -r l; do printf '%s\\n' "$l"; sleep 0.02; done < ${transcript}; sleep 600`;
+	await box.ok(['up', 'tl', '--exec', play]);
+	await box.ok(['wait', 'tl', '--for', 'installation program', '--timeout', '60']);
+	await box.ok(['down', 'tl', '--force']);
+	await box.ok(['up', 'tl', '--exec', play]);
+	await box.ok(['wait', 'tl', '--for', 'installation program', '--timeout', '60']);
+	process.env.OBSDTUI_RUNTIME_DIR = String(box.env.OBSDTUI_RUNTIME_DIR);
+	process.env.OBSDTUI_STATE_DIR = String(box.env.OBSDTUI_STATE_DIR);
+	const { connectDaemon } = await import('../../src/client/client.ts');
+	const c = await connectDaemon({ autostart: false });
+	try {
+		type Stage = { name: string; atMs: number };
+		const d = await c.request<{ stages: Stage[]; previous: Stage[] | null }>('details', { name: 'tl' });
+		const names = (st: Stage[] | null) => (st ?? []).map((s) => s.name);
+		// From the transcript: ... 'root on rd0a', then userland ('erase ^?, werase ^W' from the
+		// installer's profile), then the installer's question.
+		assert.deepEqual(names(d.previous), ['firmware', 'bootloader', 'kernel', 'banner', 'autoconf', 'root', 'userland', 'installer']);
+		assert.deepEqual(names(d.stages), names(d.previous));
+		// Real arrival times from the index: increasing, and spread over the ~1 s replay.
+		const times = d.previous!.map((s) => s.atMs);
+		assert.ok(times.every((t, i) => t > 0 && (i === 0 || t >= times[i - 1])), JSON.stringify(times));
+		assert.ok(times.at(-1)! > times[0], 'the stages did not all happen at once');
+	} finally {
+		c.close();
+	}
+	await box.ok(['down', 'tl', '--force']);
 });
