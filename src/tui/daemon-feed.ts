@@ -34,14 +34,25 @@ class DaemonSession extends EventEmitter implements ConsoleSession {
 	private requested: AttachMode;
 	private ended = false;
 
-	constructor(client: DaemonClient, name: string, mode: AttachMode) {
+	constructor(
+		private readonly feed: DaemonFeed,
+		private readonly name: string,
+		mode: AttachMode,
+	) {
 		super();
 		this.requested = mode;
-		// Follow the session before asking to attach: the snapshot may come first.
-		const raw = client.console(name);
+		this.open(feed.connection(), mode);
+	}
+
+	/** Follow a new client session first, then ask to attach: the snapshot may come first. */
+	private open(client: DaemonClient, mode: AttachMode, again = false): void {
+		const raw = client.console(this.name);
 		this.follow(raw);
 		raw.attach(mode).then(
-			() => this.emit('event', { event: 'mode', writer: raw.writer, initial: true }),
+			() => {
+				this.emit('event', { event: 'mode', writer: raw.writer, initial: !again });
+				if (again) this.emit('event', { event: 'notice', message: 'the daemon restarted; console re-attached' });
+			},
 			(err: unknown) => this.end(errorMessage(err)),
 		);
 	}
@@ -54,7 +65,18 @@ class DaemonSession extends EventEmitter implements ConsoleSession {
 			this.emit('event', ev);
 			if (ev.event === 'state' && (ev.state === 'exited' || ev.state === 'lost')) this.end(`the VM ${String(ev.state)}`);
 		});
-		raw.on('end', (reason: string) => this.end(reason));
+		raw.on('end', (reason: string) => {
+			if (this.raw !== raw || this.ended) return;
+			// The daemon went away, not the VM: it keeps running under its helper, so wait
+			// for the feed to reconnect (which restarts the daemon) and attach again.
+			this.emit('event', { event: 'notice', message: 'the daemon went away; reconnecting' });
+			this.feed.whenReconnected().then(
+				(client) => {
+					if (!this.ended) this.open(client, this.requested === 'takeover' ? 'rw' : this.requested, true);
+				},
+				() => this.end(reason),
+			);
+		});
 	}
 
 	private end(reason: string): void {
@@ -92,17 +114,18 @@ class DaemonSession extends EventEmitter implements ConsoleSession {
 	}
 }
 
+/** How long the feed keeps trying to reach a daemon again before giving up. */
+const RECONNECT_MS = 60_000;
+
 export class DaemonFeed extends EventEmitter implements ConsoleFeed {
-	private client: DaemonClient;
+	private client!: DaemonClient;
 	private vms: VmSummary[] = [];
+	private closing = false;
+	private reconnecting?: Promise<DaemonClient>;
 
 	private constructor(client: DaemonClient) {
 		super();
-		this.client = client;
-		client.on('vms', (vms: VmInfo[]) => {
-			this.vms = vms.map(summary);
-			this.emit('vms', this.vms);
-		});
+		this.use(client);
 	}
 
 	static async open(): Promise<DaemonFeed> {
@@ -111,6 +134,51 @@ export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 		const reply = await client.request<{ vms: VmInfo[] }>('subscribe');
 		feed.vms = reply.vms.map(summary);
 		return feed;
+	}
+
+	private use(client: DaemonClient): void {
+		this.client = client;
+		client.on('vms', (vms: VmInfo[]) => {
+			this.vms = vms.map(summary);
+			this.emit('vms', this.vms);
+		});
+		// An explicit close() does not emit 'close'; this is the daemon going away.
+		client.on('close', () => {
+			if (!this.closing) void this.whenReconnected().catch(() => undefined);
+		});
+	}
+
+	/** The current connection (sessions attach on it). */
+	connection(): DaemonClient {
+		return this.client;
+	}
+
+	/**
+	 * Resolves with a new connection once a daemon answers again; connecting starts one
+	 * when none runs, and the new daemon adopts the VMs that kept running.
+	 */
+	whenReconnected(): Promise<DaemonClient> {
+		if (!this.client.closed) return Promise.resolve(this.client);
+		this.reconnecting ??= (async () => {
+			const deadline = Date.now() + RECONNECT_MS;
+			for (;;) {
+				await new Promise((r) => setTimeout(r, 300));
+				if (this.closing) throw new Error('closed');
+				try {
+					const client = await connectDaemon();
+					const reply = await client.request<{ vms: VmInfo[] }>('subscribe');
+					this.use(client);
+					this.vms = reply.vms.map(summary);
+					this.emit('vms', this.vms);
+					return client;
+				} catch (err) {
+					if (Date.now() > deadline) throw err;
+				}
+			}
+		})().finally(() => {
+			this.reconnecting = undefined;
+		});
+		return this.reconnecting;
 	}
 
 	list(): VmSummary[] {
@@ -145,7 +213,7 @@ export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 	}
 
 	attach(name: string, mode: AttachMode): ConsoleSession {
-		return new DaemonSession(this.client, name, mode);
+		return new DaemonSession(this, name, mode);
 	}
 
 	/** The daemon runs as this user on this machine: the VM's log file is readable here. */
@@ -156,6 +224,7 @@ export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 	}
 
 	close(): void {
+		this.closing = true;
 		this.client.close();
 	}
 }
