@@ -42,7 +42,7 @@ export interface LineRun {
 
 export interface Skipper {
 	/** What marks the next line that must be looked at, or null to look at every line. */
-	skip(): { start(str: string, s: number): boolean; anywhere: readonly string[] } | null;
+	skip(): { start(str: string, s: number): boolean; anywhere: readonly (string | RegExp)[] } | null;
 	/** Take a run of uninteresting lines; false to have them delivered one by one instead. */
 	run(r: LineRun): boolean;
 }
@@ -56,10 +56,17 @@ function blankBetween(s: string, from: number, to: number): boolean {
 	return true;
 }
 
+/** Where a global regex first matches at or after from, or -1. */
+function indexOfRegex(str: string, re: RegExp, from: number): number {
+	re.lastIndex = from;
+	const m = re.exec(str);
+	return m === null ? -1 : m.index;
+}
+
 export class LineSplitter {
 	private readonly partialBuf = Buffer.alloc(MAX_LINE);
 	/** Next index of each skip literal in nextSrc (-1: none left), so each is searched once per chunk. */
-	private readonly next = new Map<string, number>();
+	private readonly next = new Map<string | RegExp, number>();
 	private nextSrc: string | null = null;
 	/** Reused for every run: the skipper must not keep it. */
 	private readonly run: LineRun = {
@@ -160,12 +167,7 @@ export class LineSplitter {
 		for (const lit of p.anywhere) {
 			let at = this.next.get(lit);
 			if (at === undefined || (at < pos && at !== -1)) {
-				at = str.indexOf(lit, pos);
-				this.next.set(lit, at);
-			}
-			// A CR right before the LF is a CRLF line end, not a segment break.
-			while (lit === '\r' && at >= 0 && at < hit && str.charCodeAt(at + 1) === 10) {
-				at = str.indexOf(lit, at + 1);
+				at = typeof lit === 'string' ? str.indexOf(lit, pos) : indexOfRegex(str, lit, pos);
 				this.next.set(lit, at);
 			}
 			if (at >= 0 && at < hit) hit = at;
