@@ -3,7 +3,7 @@
 // titles, clipboard or mode changes). A prefix key (default Ctrl-]) followed by a
 // command key controls the session; the prefix twice sends the prefix itself.
 import { command } from './command.ts';
-import { connectDaemon, type ConsoleSession } from '../client/client.ts';
+import { connectDaemon, type ConsoleSession, type DaemonClient } from '../client/client.ts';
 import { checkVmName } from '../common/paths.ts';
 import { Sanitizer, RESTORE_TERMINAL } from '../term/sanitize.ts';
 import { prefixLabel } from '../tui/keys.ts';
@@ -25,14 +25,32 @@ export default command({
 		const name = checkVmName(args.name);
 		const prefix = prefixOf(args);
 		const pname = prefixLabel(prefix);
-		const client = await connectDaemon();
 		const mode = args.spy ? 'spy' : args.takeover ? 'takeover' : 'rw';
-		const session = client.console(name);
-		await runConsole(session, mode, prefix, pname, () => client.close());
+		await runConsole(name, mode, prefix, pname);
 	},
 });
 
-async function runConsole(session: ConsoleSession, attachMode: 'rw' | 'spy' | 'takeover', prefix: number, pname: string, close: () => void): Promise<void> {
+/** How long to keep trying to reach a daemon again after it went away. */
+const RECONNECT_MS = 60_000;
+
+/** A new connection and an unattached session, retrying while the daemon restarts. */
+async function reconnect(name: string): Promise<{ client: DaemonClient; session: ConsoleSession }> {
+	const deadline = Date.now() + RECONNECT_MS;
+	for (;;) {
+		await new Promise((r) => setTimeout(r, 300));
+		try {
+			const client = await connectDaemon();
+			return { client, session: client.console(name) };
+		} catch (err) {
+			if (Date.now() > deadline) throw err;
+		}
+	}
+}
+
+async function runConsole(name: string, attachMode: 'rw' | 'spy' | 'takeover', prefix: number, pname: string): Promise<void> {
+	let client = await connectDaemon();
+	let session = client.console(name);
+	const close = () => client.close();
 	const out = process.stdout;
 	const stdin = process.stdin;
 	const sanitizer = new Sanitizer();
@@ -52,6 +70,7 @@ async function runConsole(session: ConsoleSession, attachMode: 'rw' | 'spy' | 't
 		resolveDone();
 	};
 
+	let detached = false;
 	const keys = (chunk: Buffer) => {
 		let pass: number[] = [];
 		const flush = () => {
@@ -75,6 +94,7 @@ async function runConsole(session: ConsoleSession, attachMode: 'rw' | 'spy' | 't
 			if (b === prefix) pass.push(b);
 			else if (c === 'q' || c === 'd' || c === '.') {
 				flush();
+				detached = true;
 				void session.detach().finally(() => finish('detached'));
 				return;
 			} else if (c === 't') session.takeover().catch((e: Error) => note(e.message));
@@ -86,24 +106,58 @@ async function runConsole(session: ConsoleSession, attachMode: 'rw' | 'spy' | 't
 		flush();
 	};
 
+	// The attach message goes below the first snapshot, which clears the screen: shown
+	// when both the reply and the snapshot are in, in whichever order they came.
+	let painted = false;
+	let attachNote: string | undefined;
+	const announce = (text: string) => {
+		if (painted) note(text);
+		else attachNote = text;
+	};
 	// Listeners first, then the request: the snapshot may arrive before the reply.
-	session.on('snapshot', (ansi: Buffer) => {
-		// Paint the current screen (and some scrollback) before the live stream.
-		out.write('\x1b[H\x1b[2J');
-		out.write(sanitizer.filter(ansi));
-	});
-	session.on('data', (bytes: Buffer) => out.write(sanitizer.filter(bytes)));
-	session.on('event', (ev: Record<string, unknown>) => {
-		if (ev.event === 'audit') note(String(ev.text));
-		else if (ev.event === 'notice') note(String(ev.message));
-		else if (ev.event === 'mode') note(ev.writer ? 'you now hold the console (read-write)' : `read-only now: ${ev.by ?? 'another viewer'} took over`);
-		else if (ev.event === 'state') note(`VM ${ev.state}`);
-	});
-	session.on('end', (why: string) => finish(why));
+	const follow = (sess: ConsoleSession) => {
+		sess.on('snapshot', (ansi: Buffer) => {
+			if (sess !== session) return;
+			// Paint the current screen (and some scrollback) before the live stream.
+			out.write('\x1b[H\x1b[2J');
+			out.write(sanitizer.filter(ansi));
+			painted = true;
+			if (attachNote) note(attachNote);
+			attachNote = undefined;
+		});
+		sess.on('data', (bytes: Buffer) => {
+			if (sess === session) out.write(sanitizer.filter(bytes));
+		});
+		sess.on('event', (ev: Record<string, unknown>) => {
+			if (sess !== session) return;
+			if (ev.event === 'audit') note(String(ev.text));
+			else if (ev.event === 'notice') note(String(ev.message));
+			else if (ev.event === 'mode') note(ev.writer ? 'you now hold the console (read-write)' : `read-only now: ${ev.by ?? 'another viewer'} took over`);
+			else if (ev.event === 'state') note(`VM ${ev.state}`);
+		});
+		sess.on('end', (why: string) => {
+			if (sess !== session || detached) return;
+			// The daemon went away, not the VM: reconnect (which starts a new daemon,
+			// which adopts the VM) and attach again.
+			note('the daemon went away; reconnecting');
+			reconnect(name).then(
+				async (next) => {
+					client = next.client;
+					session = next.session;
+					painted = false;
+					follow(session);
+					await session.attach(attachMode === 'takeover' ? 'rw' : attachMode);
+					announce(`re-attached, ${session.mode === 'spy' ? 'spy' : session.writer ? 'read-write' : 'read-only'}`);
+				},
+				() => finish(why),
+			).catch((err: Error) => finish(err.message));
+		});
+	};
+	follow(session);
 	await session.attach(attachMode);
 
 	const mode = session.mode === 'spy' ? 'spy (read-only)' : session.writer ? 'read-write' : 'read-only (another viewer is writing)';
-	note(`attached to ${session.name}, ${mode}; ${pname} ? for help`);
+	announce(`attached to ${session.name}, ${mode}; ${pname} ? for help`);
 	if (stdin.isTTY) stdin.setRawMode(true);
 	stdin.resume();
 	stdin.on('data', keys);

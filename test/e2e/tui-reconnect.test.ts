@@ -41,3 +41,29 @@ test('a TUI attached to a console survives a daemon SIGKILL and shows what the g
 	t.sendKeys('C-]', 'q');
 	await box.ok(['down', 'rc', '--force']);
 });
+
+test('obsdtui console also reconnects and re-attaches after a daemon SIGKILL', { skip: haveTmux() ? false : 'tmux is not installed' }, async () => {
+	const gate = join(box.dir, 'next2');
+	await box.ok(['up', 'rc2', '--exec', `stty -echo; echo first-part; while [ ! -f ${gate} ]; do sleep 0.1; done; echo second-part; while read l; do echo "got:$l"; done`]);
+	await box.ok(['wait', 'rc2', '--for', 'first-part']);
+	const t = new Tmux(100, 30);
+	terms.push(t);
+	t.start(`${process.execPath} ${BIN} console rc2`, {
+		OBSDTUI_RUNTIME_DIR: String(box.env.OBSDTUI_RUNTIME_DIR),
+		OBSDTUI_STATE_DIR: String(box.env.OBSDTUI_STATE_DIR),
+		PATH: process.env.PATH ?? '',
+	});
+	await until(() => t.capture().includes('read-write'), 'the console to attach');
+	process.kill(box.daemonPid()!, 'SIGKILL');
+	writeFileSync(gate, '');
+	await until(() => t.capture().includes('re-attached, read-write'), 'the console to re-attach', 30000).catch((e: Error) => {
+		throw new Error(`${e.message}; screen:\n${t.capture()}`);
+	});
+	await until(() => t.capture().includes('second-part'), 'output printed while the daemon was down');
+	// Keys still reach the guest through the new daemon.
+	t.type('hello');
+	t.sendKeys('Enter');
+	await until(() => t.capture().includes('got:hello'), 'the guest to answer typed keys');
+	t.sendKeys('C-]', 'q');
+	await box.ok(['down', 'rc2', '--force']);
+});
