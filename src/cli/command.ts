@@ -36,3 +36,17 @@ export async function confirm(question: string): Promise<boolean> {
 		rl.close();
 	}
 }
+
+export type AttachMode = 'rw' | 'spy' | 'takeover';
+
+/** The attach-mode options every viewer command takes. */
+export function withAttachModes(y: Argv): Argv {
+	return y
+		.option('spy', { type: 'boolean', describe: 'read-only: your keys never reach the guest' })
+		.option('takeover', { type: 'boolean', describe: 'take the console from its current writer' })
+		.conflicts('spy', 'takeover');
+}
+
+export function attachModeOf(args: Args): AttachMode {
+	return args.spy ? 'spy' : args.takeover ? 'takeover' : 'rw';
+}

@@ -2,7 +2,7 @@
 // the guest's output reaches this terminal only through the Sanitizer (no queries,
 // titles, clipboard or mode changes). A prefix key (default Ctrl-]) followed by a
 // command key controls the session; the prefix twice sends the prefix itself.
-import { command } from './command.ts';
+import { attachModeOf, command, withAttachModes, type AttachMode } from './command.ts';
 import { connectDaemon, type ConsoleSession, type DaemonClient } from '../client/client.ts';
 import { checkVmName } from '../common/paths.ts';
 import { Sanitizer, RESTORE_TERMINAL } from '../term/sanitize.ts';
@@ -16,16 +16,12 @@ export default command({
 	command: 'console <name>',
 	describe: 'Attach this terminal to a VM console (raw, like cu); Ctrl-] q detaches',
 	builder: (y) =>
-		withPrefix(y)
-			.positional('name', { type: 'string' })
-			.option('spy', { type: 'boolean', describe: 'read-only: your keys never reach the guest' })
-			.option('takeover', { type: 'boolean', describe: 'take the console from its current writer' })
-			.conflicts('spy', 'takeover'),
+		withAttachModes(withPrefix(y).positional('name', { type: 'string' })),
 	handler: async (args) => {
 		const name = checkVmName(args.name);
 		const prefix = prefixOf(args);
 		const pname = prefixLabel(prefix);
-		const mode = args.spy ? 'spy' : args.takeover ? 'takeover' : 'rw';
+		const mode = attachModeOf(args);
 		await runConsole(name, mode, prefix, pname);
 	},
 });
@@ -47,7 +43,7 @@ async function reconnect(name: string): Promise<{ client: DaemonClient; session:
 	}
 }
 
-async function runConsole(name: string, attachMode: 'rw' | 'spy' | 'takeover', prefix: number, pname: string): Promise<void> {
+async function runConsole(name: string, attachMode: AttachMode, prefix: number, pname: string): Promise<void> {
 	let client = await connectDaemon();
 	let session = client.console(name);
 	const close = () => client.close();

@@ -2,28 +2,20 @@
 // time, and console sessions to attach to. The daemon client implements it for live VMs
 // (daemon-feed.ts); replay-feed.ts implements it for recordings (`replay`, `demo`).
 import type { EventEmitter } from 'node:events';
+import type { VmInfo } from '../daemon/vm.ts';
 import type { NetReport } from '../devices/net.ts';
 import type { ScreenReport } from '../devices/screen.ts';
 import type { Stage } from '../guest/index.ts';
 
 export type AttachMode = 'rw' | 'spy' | 'takeover';
 
-export interface VmSummary {
-	name: string;
-	backend: string;
+/** What the list and status line show of a VM: the daemon's VmInfo, or a recording's. */
+export type VmSummary = Pick<VmInfo, 'name' | 'backend' | 'stage' | 'alerts' | 'crash' | 'viewers' | 'writer' | 'log' | 'cols' | 'rows'> & {
+	/** VmInfo's state, or a recording's own ('playing', 'finished'). */
 	state: string;
-	stage?: string;
-	alerts: string[];
-	/** The title of the guest's crash, when it crashed. */
-	crash?: string;
-	viewers: number;
-	writer?: string;
-	log: string;
-	cols: number;
-	rows: number;
 	/** A recording: nobody can type into it. */
 	readOnly?: boolean;
-}
+};
 
 /**
  * One attached console. Events: 'snapshot' (ansi: Buffer, info: {cols, rows}) to write into

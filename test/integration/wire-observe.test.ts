@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GUEST } from './wire-guest.ts';
+import type { WireStats } from '../../src/devices/net.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'obsdtui-wire-'));
@@ -19,19 +20,8 @@ const vmSock = join(dir, 'vm-net.sock');
 const procs: ChildProcessWithoutNullStreams[] = [];
 
 
-interface Stats {
-	framesIn: number;
-	largestIn: number;
-	largestOut: number;
-	arpReplies: number;
-	echoReplies: number;
-	guestMac: string | null;
-	guestIp: string | null;
-	hostIp: string | null;
-	pcap: string | null;
-	histogram: [number, number][];
-	probe: { state: string; max: number; mtu: number; tries: number; error: string | null };
-}
+// The wire driver prints the same JSON the helper sends the daemon.
+type Stats = WireStats;
 
 let wire: ChildProcessWithoutNullStreams;
 let lines: AsyncIterator<string>;
