@@ -158,7 +158,8 @@ export class LineSplitter {
 	 */
 	private skipTo(str: string, pos: number, lastNl: number): LineRun | null {
 		const p = this.skipper!.skip();
-		if (p === null) return null;
+		// Often the very next line needs a look: say so before searching for anything.
+		if (p === null || p.start(str, pos)) return null;
 		if (str !== this.nextSrc) {
 			this.nextSrc = str;
 			this.next.clear();
@@ -174,32 +175,38 @@ export class LineSplitter {
 		}
 		// Up to the line holding the first literal hit, unless a line before it starts interestingly.
 		const limit = hit > lastNl ? lastNl + 1 : hit === 0 ? 0 : str.lastIndexOf('\n', hit - 1) + 1;
-		const r = this.run;
-		r.src = str;
-		r.from = pos;
-		r.firstNo = this.lineNo;
-		r.count = 0;
-		r.start = this.offset;
-		r.firstNonBlank = -1;
-		r.lastNonBlankNo = 0;
-		r.lastNonBlankTo = 0;
-		r.lastNonBlankEnd = 0;
-		r.lastNonEmptyNo = 0;
+		// Locals, written to the run once at the end: this loop is where most lines of a log go.
+		const firstNo = this.lineNo;
+		let no = firstNo;
+		let firstNonBlank = -1;
+		let lastNonBlankNo = 0;
+		let lastNonBlankTo = 0;
+		let lastNonEmptyNo = 0;
 		let s = pos;
-		while (s < limit && !p.start(str, s)) {
+		while (s < limit && (s === pos || !p.start(str, s))) {
 			const nl = str.indexOf('\n', s);
-			if (nl > s && !(nl === s + 1 && str.charCodeAt(s) === 13)) r.lastNonEmptyNo = this.lineNo + r.count;
+			if (nl > s && !(nl === s + 1 && str.charCodeAt(s) === 13)) lastNonEmptyNo = no;
 			if (!blankBetween(str, s, nl)) {
-				if (r.firstNonBlank < 0) r.firstNonBlank = s;
-				r.lastNonBlankNo = this.lineNo + r.count;
-				r.lastNonBlankTo = nl + 1;
-				r.lastNonBlankEnd = this.offset + (nl + 1 - pos);
+				if (firstNonBlank < 0) firstNonBlank = s;
+				lastNonBlankNo = no;
+				lastNonBlankTo = nl + 1;
 			}
-			r.count++;
+			no++;
 			s = nl + 1;
 		}
 		if (s === pos) return null;
+		const r = this.run;
+		r.src = str;
+		r.from = pos;
 		r.to = s;
+		r.firstNo = firstNo;
+		r.count = no - firstNo;
+		r.start = this.offset;
+		r.firstNonBlank = firstNonBlank;
+		r.lastNonBlankNo = lastNonBlankNo;
+		r.lastNonBlankTo = lastNonBlankTo;
+		r.lastNonBlankEnd = firstNonBlank < 0 ? 0 : this.offset + (lastNonBlankTo - pos);
+		r.lastNonEmptyNo = lastNonEmptyNo;
 		return r;
 	}
 

@@ -107,28 +107,30 @@ function cpuAttach(str: string, s: number): boolean {
 	return i > d && str.startsWith(' at ', i);
 }
 
-const cache = new Map<string, SkipPattern>();
+// Asked for before every line the scan looks at: a number, not a string, is the key.
+const cache: (SkipPattern | undefined)[] = [];
 
 export function skipPattern(st: SkipState): SkipPattern {
-	const key = `${st.devices}${+st.preUserland}${+st.interactive}`;
-	let p = cache.get(key);
+	const key = (st.devices === 'all' ? 0 : st.devices === 'cpu' ? 4 : 8) + (st.preUserland ? 2 : 0) + (st.interactive ? 1 : 0);
+	let p = cache[key];
 	if (p) return p;
-	const byFirst = new Map<number, string[]>();
+	// Indexed by a line's first character (latin1, so < 256).
+	const byFirst: (string[] | undefined)[] = Array.from({ length: 256 }, () => undefined);
 	for (const pre of [...STAGE_START, ...(st.preUserland ? USERLAND_START : [])]) {
 		const c = pre.charCodeAt(0);
-		byFirst.set(c, [...(byFirst.get(c) ?? []), pre]);
+		byFirst[c] = [...(byFirst[c] ?? []), pre];
 	}
 	const devices = st.devices;
 	p = {
 		start(str: string, s: number): boolean {
 			const c = str.charCodeAt(s);
-			const list = byFirst.get(c);
-			if (list) for (const pre of list) if (str.startsWith(pre, s)) return true;
+			const list = byFirst[c];
+			if (list !== undefined) for (const pre of list) if (str.startsWith(pre, s)) return true;
 			if (devices === 'all') return c === 0x3a || c === 0x2c || (isLower(c) && unitColon(str, s));
 			return devices === 'cpu' && c === 0x63 && cpuAttach(str, s);
 		},
 		anywhere: [ANYWHERE, ...(st.interactive ? SHELL : []), ...(st.devices === 'all' ? DEVICE_ANYWHERE : [])],
 	};
-	cache.set(key, p);
+	cache[key] = p;
 	return p;
 }
