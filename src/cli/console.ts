@@ -102,27 +102,28 @@ async function runConsole(name: string, attachMode: AttachMode, prefix: number, 
 		flush();
 	};
 
-	// The attach message goes below the first snapshot, which clears the screen: shown
-	// when both the reply and the snapshot are in, in whichever order they came.
-	let painted = false;
-	let attachNote: string | undefined;
+	// Like cu(1): the "attached" line first, then the guest's screen exactly as it is
+	// (many terminals keep the cleared screen, and so that line, in their scrollback).
+	// The snapshot can arrive before the reply to attach, so output waits for the reply.
+	let held: (() => void)[] | null = [];
+	const emit = (paint: () => void) => (held ? held.push(paint) : paint());
 	const announce = (text: string) => {
-		if (painted) note(text);
-		else attachNote = text;
+		note(text);
+		for (const paint of held ?? []) paint();
+		held = null;
 	};
-	// Listeners first, then the request: the snapshot may arrive before the reply.
+	// Listeners first, then the request.
 	const follow = (sess: ConsoleSession) => {
 		sess.on('snapshot', (ansi: Buffer) => {
 			if (sess !== session) return;
-			// Paint the current screen (and some scrollback) before the live stream.
-			out.write('\x1b[H\x1b[2J');
-			out.write(sanitizer.filter(ansi));
-			painted = true;
-			if (attachNote) note(attachNote);
-			attachNote = undefined;
+			emit(() => {
+				// Paint the current screen (and some scrollback) before the live stream.
+				out.write('\x1b[H\x1b[2J');
+				out.write(sanitizer.filter(ansi));
+			});
 		});
 		sess.on('data', (bytes: Buffer) => {
-			if (sess === session) out.write(sanitizer.filter(bytes));
+			if (sess === session) emit(() => out.write(sanitizer.filter(bytes)));
 		});
 		sess.on('event', (ev: Record<string, unknown>) => {
 			if (sess !== session) return;
@@ -140,7 +141,7 @@ async function runConsole(name: string, attachMode: AttachMode, prefix: number, 
 				async (next) => {
 					client = next.client;
 					session = next.session;
-					painted = false;
+					held = [];
 					follow(session);
 					await session.attach(attachMode === 'takeover' ? 'rw' : attachMode);
 					announce(`re-attached, ${session.mode === 'spy' ? 'spy' : session.writer ? 'read-write' : 'read-only'}`);
