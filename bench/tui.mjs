@@ -14,6 +14,12 @@ import { join } from 'node:path';
 import { PtyRun, ROOT } from '../test/helpers/pty.ts';
 import { SERIAL_BYTES_PER_SECOND } from '../src/term/recording.ts';
 
+// The baseline is tmux itself: without it there is nothing to compare against.
+if (spawnSync('tmux', ['-V']).status !== 0) {
+	console.log('tui: skipped (tmux is not installed)');
+	process.exit(0);
+}
+
 const COLS = 120;
 const ROWS = 40;
 const SECONDS = Number(process.env.BENCH_TUI_SECONDS ?? 8);
