@@ -52,7 +52,10 @@ struct helper {
 	char		 pidpath[1024];
 	int		 logfd;
 	int		 idxfd;
-	off_t		 logoff;
+	off_t		 logoff;	/* the log's size */
+	off_t		 streamoff;	/* console bytes so far: O frames */
+	off_t		 logmax;	/* -L: the log's cap, 0 if none */
+	int		 logfull;	/* past the cap: nothing more logged */
 	int64_t		 last_t;
 	int64_t		 started;
 	struct source	 src;
@@ -80,6 +83,7 @@ const char *signame(int);
 int64_t	 now_ms(void);
 void	 log_open(void);
 void	 log_output(const unsigned char *, size_t);
+void	 log_full(void);
 void	 log_audit(const unsigned char *, size_t);
 void	 event(const char *);
 

@@ -41,7 +41,7 @@ log_open(void)
 	/* A restarted helper continues the same boot at its end. */
 	if (fstat(h.logfd, &st) == -1)
 		err(1, "%s", h.logpath);
-	h.logoff = st.st_size;
+	h.logoff = h.streamoff = st.st_size;
 	h.last_t = 0;
 }
 
@@ -66,23 +66,48 @@ idx_record(char kind, int64_t ms, const char *text, size_t n)
 	free(line.data);
 }
 
+/*
+ * Past the cap (-L) the log stops, so a flooding guest cannot fill the
+ * host's disk, but the console goes on: the daemon still gets every byte,
+ * with offsets that count on as if it had been logged.
+ */
 void
 log_output(const unsigned char *p, size_t n)
 {
 	int64_t	 now;
-	off_t	 off = h.logoff;
+	off_t	 off = h.streamoff;
+	size_t	 fit = n;
 
 	if (n == 0)
 		return;
-	now = now_ms();
-	if (now - h.last_t >= TSTAMP_MS) {
-		idx_record('t', now, NULL, 0);
-		h.last_t = now;
+	if (!h.logfull) {
+		if (h.logmax > 0 && h.logoff + (off_t)n > h.logmax)
+			fit = h.logoff < h.logmax ? h.logmax - h.logoff : 0;
+		now = now_ms();
+		if (fit > 0 && now - h.last_t >= TSTAMP_MS) {
+			idx_record('t', now, NULL, 0);
+			h.last_t = now;
+		}
+		if (fit > 0 && writeall(h.logfd, p, fit) == -1)
+			err(1, "%s", h.logpath);
+		h.logoff += fit;
+		if (fit < n)
+			log_full();
 	}
-	if (writeall(h.logfd, p, n) == -1)
-		err(1, "%s", h.logpath);
-	h.logoff += n;
+	h.streamoff += n;
 	conn_output(off, p, n);
+}
+
+/* Once per helper: the daemon learns that the log no longer has it all. */
+void
+log_full(void)
+{
+	char	 json[128];
+
+	h.logfull = 1;
+	snprintf(json, sizeof(json), "{\"event\":\"log_full\","
+	    "\"max\":%" PRId64 "}", (int64_t)h.logmax);
+	event(json);
 }
 
 void

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -32,12 +33,13 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: obsdtui-helper -d vmdir -b boot exec [-w colsxrows] -- "
-	    "command ...\n"
-	    "       obsdtui-helper -d vmdir -b boot serial -D device -S speed "
-	    "[-P 8N1] [-F none|rtscts|xonxoff]\n"
-	    "       obsdtui-helper -d vmdir -b boot qemu -s console.sock "
-	    "[-T telnet|raw]\n"
+	    "usage: obsdtui-helper -d vmdir -b boot exec [-L bytes] "
+	    "[-w colsxrows] -- command ...\n"
+	    "       obsdtui-helper -d vmdir -b boot serial [-L bytes] "
+	    "-D device -S speed\n"
+	    "           [-P 8N1] [-F none|rtscts|xonxoff]\n"
+	    "       obsdtui-helper -d vmdir -b boot qemu [-L bytes] "
+	    "-s console.sock [-T telnet|raw]\n"
 	    "           [-n net.sock -r vm-net.sock] -- "
 	    "qemu-system-aarch64 ...\n");
 	exit(1);
@@ -370,6 +372,9 @@ main(int argc, char *argv[])
 		case 'w':
 			size = argv[i + 1];
 			break;
+		case 'L':
+			h.logmax = number(argv[i + 1], 1, LONG_MAX, "log cap");
+			break;
 		case 'D':
 			dev = argv[i + 1];
 			break;
@@ -448,6 +453,9 @@ main(int argc, char *argv[])
 	else
 		start_qemu(argv + i, console, strcmp(proto, "telnet") == 0);
 	started();
+	/* A restarted helper of a boot whose log is full logs no more. */
+	if (h.logmax > 0 && h.logoff >= h.logmax)
+		log_full();
 	if (listen(h.listenfd, 8) == -1)
 		err(1, "listen");
 	loop();
