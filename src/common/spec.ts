@@ -42,6 +42,8 @@ export interface VmSpec {
 	rows: number;
 	/** Seconds without console output (and no prompt showing) before a hang is flagged. */
 	hang: number;
+	/** The per-boot console log's cap in MiB: past it the console goes on, unlogged (a guest must not fill the host's disk). */
+	logMax: number;
 	// qemu (and apple)
 	kernel?: string;
 	initrd?: string;
@@ -67,7 +69,7 @@ export interface VmSpec {
 
 const TOP_KEYS = new Set([
 	'name', 'backend', 'cols', 'rows', 'kernel', 'initrd', 'append', 'efi', 'disks', 'disk', 'cpus', 'mem',
-	'accel', 'cpu', 'acpi', 'net', 'gpu', 'qemuArgs', 'command', 'serial', 'hang',
+	'accel', 'cpu', 'acpi', 'net', 'gpu', 'qemuArgs', 'command', 'serial', 'hang', 'logMax',
 ]);
 
 type Obj = Record<string, unknown>;
@@ -175,6 +177,11 @@ function parseSerial(v: unknown, where: string): SerialSpec {
 	return { device, speed, dataBits, parity, stopBits, flow };
 }
 
+/** The helper's `-L`: the log cap in bytes. */
+export function logMaxBytes(spec: VmSpec): number {
+	return spec.logMax * 1024 * 1024;
+}
+
 /** Validate an untrusted spec object. `nameHint` is used when the spec has no name. */
 export function parseSpec(input: unknown, nameHint?: string, where = 'VM spec'): VmSpec {
 	if (!isObj(input)) throw new UserError(`${where}: must be a JSON object`);
@@ -200,6 +207,7 @@ export function parseSpec(input: unknown, nameHint?: string, where = 'VM spec'):
 		cols: int(input, 'cols', where, 20, 500) ?? 80,
 		rows: int(input, 'rows', where, 5, 300) ?? 24,
 		hang: int(input, 'hang', where, 1, 86400) ?? 60,
+		logMax: int(input, 'logMax', where, 1, 1048576) ?? 4096,
 		kernel: str(input, 'kernel', where),
 		initrd: str(input, 'initrd', where),
 		append: typeof input.append === 'string' ? input.append : str(input, 'append', where),

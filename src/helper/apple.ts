@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { arch as hostArch, release as hostRelease } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { VmSpec } from '../common/spec.ts';
+import { logMaxBytes, type VmSpec } from '../common/spec.ts';
 import { UserError } from '../common/errors.ts';
 import { netSocketPath, vmNetSocketPath } from './qemu.ts';
 
@@ -150,5 +150,5 @@ export async function appleArgv(spec: VmSpec, vmDir: string, opts: AppleArgvOpti
 	// Like QEMU's -netdev dgram: the helper binds net.sock for the wire and connects the
 	// VM's end, vm-net.sock, to it; net tools find the wire where they do for qemu VMs.
 	const wire = spec.net.mode === 'observe' ? ['-n', socketPath(netSocketPath(vmDir)), '-r', socketPath(vmNetSocketPath(vmDir))] : [];
-	return ['apple', '-s', join(vmDir, 'spec.json'), ...wire];
+	return ['apple', '-L', String(logMaxBytes(spec)), '-s', join(vmDir, 'spec.json'), ...wire];
 }

@@ -1,11 +1,11 @@
 // The QEMU backend: a validated VmSpec becomes the helper's command line
-//   qemu -T raw -s <vmDir>/console.sock [-n net.sock -r vm-net.sock] -- qemu-system-aarch64 ARGS...
+//   qemu -T raw -L LOGMAX -s <vmDir>/console.sock [-n net.sock -r vm-net.sock] -- qemu-system-aarch64 ARGS...
 // The helper (native/qemu) runs it and connects to the console socket itself (raw
 // bytes), so QEMU gets exactly one serial port and no monitor other than QMP.
 import { access, stat } from 'node:fs/promises';
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import type { VmSpec } from '../common/spec.ts';
+import { logMaxBytes, type VmSpec } from '../common/spec.ts';
 import { UserError } from '../common/errors.ts';
 import { chooseAccel, currentHost, type HostInfo } from './accel.ts';
 
@@ -220,5 +220,5 @@ export async function qemuArgv(spec: VmSpec, vmDir: string, opts: QemuArgvOption
 	];
 	// The helper owns the host end of an observe network: it binds net.sock, QEMU sends to it.
 	const wire = spec.net.mode === 'observe' ? ['-n', socketPath(netSocketPath(vmDir)), '-r', socketPath(vmNetSocketPath(vmDir))] : [];
-	return ['qemu', '-T', 'raw', '-s', consoleSock, ...wire, '--', qemu, ...args];
+	return ['qemu', '-T', 'raw', '-L', String(logMaxBytes(spec)), '-s', consoleSock, ...wire, '--', qemu, ...args];
 }

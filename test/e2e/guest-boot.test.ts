@@ -90,7 +90,7 @@ test('QEMU accepts the generated argv: EFI, raw and qcow2 disks, observe network
 	if (spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', qcow, '16M']).status === 0) disks.push(qcow);
 	const spec = parseSpec({ name: 'argv', efi: true, disks, net: { mode: 'observe', mtu: 9000 }, gpu: '1024x768', mem: 256, cpus: 1 });
 	const argv = await qemuArgv(spec, vmDir);
-	assert.deepEqual(argv.slice(0, 5), ['qemu', '-T', 'raw', '-s', consoleSocketPath(vmDir)]);
+	assert.deepEqual(argv.slice(0, 7), ['qemu', '-T', 'raw', '-L', String(4096 * 1024 * 1024), '-s', consoleSocketPath(vmDir)]);
 	// Run QEMU's part of the helper's argv, without the helper.
 	const dashes = argv.indexOf('--');
 	assert.ok(dashes > 0, 'no -- before the QEMU command');

@@ -42,21 +42,21 @@ async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
 
 test('a UEFI boot from a disk: the helper gets the spec file, nothing else', async () => {
 	assert.deepEqual(await appleArgv(spec({ disks: [disk, { path: miniroot, readonly: true }], gpu: '1280x800' }), vm, opts), [
-		'apple', '-s', `${vm}/spec.json`,
+		'apple', '-L', '4294967296', '-s', `${vm}/spec.json`,
 	]);
 });
 
 test('an observe network passes the wire sockets, like the qemu backend', async () => {
 	assert.deepEqual(await appleArgv(spec({ disks: [disk], net: { mode: 'observe', mtu: 9000 } }), vm, opts), [
-		'apple', '-s', `${vm}/spec.json`, '-n', `${vm}/net.sock`, '-r', `${vm}/vm-net.sock`,
+		'apple', '-L', '4294967296', '-s', `${vm}/spec.json`, '-n', `${vm}/net.sock`, '-r', `${vm}/vm-net.sock`,
 	]);
 	// The ends of the VZ range are valid.
-	assert.equal((await appleArgv(spec({ disks: [disk], net: { mode: 'observe', mtu: 1500 } }), vm, opts)).length, 7);
-	assert.equal((await appleArgv(spec({ disks: [disk], net: { mode: 'observe', mtu: 65535 } }), vm, opts)).length, 7);
+	assert.equal((await appleArgv(spec({ disks: [disk], net: { mode: 'observe', mtu: 1500 } }), vm, opts)).length, 9);
+	assert.equal((await appleArgv(spec({ disks: [disk], net: { mode: 'observe', mtu: 65535 } }), vm, opts)).length, 9);
 });
 
 test('a kernel boot needs no disk', async () => {
-	assert.deepEqual(await appleArgv(spec({ kernel, append: 'console=hvc0' }), vm, opts), ['apple', '-s', `${vm}/spec.json`]);
+	assert.deepEqual(await appleArgv(spec({ kernel, append: 'console=hvc0' }), vm, opts), ['apple', '-L', '4294967296', '-s', `${vm}/spec.json`]);
 });
 
 test('not macOS on Apple silicon, or older than macOS 13, is one user error', async () => {

@@ -30,7 +30,7 @@ const env = { OBSDTUI_QEMU: qemu, PATH: '' };
 const x86: HostInfo = { platform: 'linux', arch: 'x64', kvmUsable: true };
 
 const head = (accel: string, cpu: string, machine = 'virt,acpi=off', smp = '2', mem = '1024', name = 't1', wire: string[] = []) => [
-	'qemu', '-T', 'raw', '-s', `${vm}/console.sock`, ...wire, '--', qemu,
+	'qemu', '-T', 'raw', '-L', '4294967296', '-s', `${vm}/console.sock`, ...wire, '--', qemu,
 	'-name', name, '-nodefaults', '-no-user-config', '-display', 'none',
 	'-M', machine, '-accel', accel, '-cpu', cpu, '-smp', smp, '-m', mem,
 	'-chardev', `socket,id=qmp0,path=${vm}/qmp.sock,server=on,wait=off`, '-mon', 'chardev=qmp0,mode=control',

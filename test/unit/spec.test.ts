@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSpec, parseNetFlag, macForName } from '../../src/common/spec.ts';
+import { parseSpec, parseNetFlag, macForName, logMaxBytes } from '../../src/common/spec.ts';
 import { UserError } from '../../src/common/errors.ts';
 
 test('a minimal qemu spec gets the documented defaults', () => {
@@ -12,8 +12,14 @@ test('a minimal qemu spec gets the documented defaults', () => {
 	assert.equal(s.cols, 80);
 	assert.equal(s.rows, 24);
 	assert.equal(s.hang, 60);
+	assert.equal(s.logMax, 4096);
 	assert.equal(s.acpi, false);
 	assert.deepEqual(s.net, { mode: 'user', mac: macForName('t1') });
+});
+
+test('logMax is MiB; the helper gets bytes, up to 1 TiB', () => {
+	assert.equal(logMaxBytes(parseSpec({ command: 'cat', logMax: 1 }, 'e')), 1048576);
+	assert.equal(logMaxBytes(parseSpec({ command: 'cat', logMax: 1048576 }, 'e')), 1099511627776);
 });
 
 test('backend is inferred from command and serial', () => {
@@ -32,6 +38,10 @@ test('malformed specs give one clear line naming the problem', () => {
 		[{}, /needs a kernel, EFI firmware or a disk/],
 		[{ initrd: '/i', efi: true }, /'initrd' needs 'kernel'/],
 		[{ name: '../etc', kernel: '/k' }, /invalid name/],
+		[{ kernel: '/k', logMax: 0 }, /'logMax' must be a whole number from 1 to 1048576, not 0/],
+		[{ kernel: '/k', logMax: 1048577 }, /'logMax' must be a whole number from 1 to 1048576/],
+		[{ kernel: '/k', logMax: 1.5 }, /'logMax' must be a whole number/],
+		[{ kernel: '/k', logMax: '64' }, /'logMax' must be a whole number/],
 	];
 	for (const [input, re] of cases) {
 		assert.throws(() => parseSpec(input, 'x'), (e: unknown) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'));
