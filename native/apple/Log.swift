@@ -8,15 +8,20 @@ final class BootLog {
 	let idxPath: String
 	private let logFd: Int32
 	private let idxFd: Int32
-	/// The log's size: the offset of the next console byte.
+	/// The log's size: the offset of the next console byte that is logged.
 	private(set) var offset: Int64
+	/// Console bytes so far, logged or not: the offsets of O frames.
+	private var streamOffset: Int64
+	/// `-L`: the log's cap in bytes, 0 if none. Past it the console goes on, unlogged.
+	let cap: Int64
+	private(set) var full = false
 	private var lastT: Int64 = 0
 	/// Called with each chunk once it is in the log.
 	var onOutput: ((Int64, UnsafeRawBufferPointer) -> Void)?
 	/// Called with each event once it is in the index.
 	var onEvent: ((String) -> Void)?
 
-	init(vmdir: String, boot: Int) throws {
+	init(vmdir: String, boot: Int, cap: Int64) throws {
 		let n = String(format: "%03ld", boot)
 		let lp = "\(vmdir)/boot.\(n).log"
 		let ip = "\(vmdir)/boot.\(n).idx"
@@ -32,6 +37,8 @@ final class BootLog {
 		logFd = lfd
 		idxFd = ifd
 		offset = Int64(st.st_size)
+		streamOffset = offset
+		self.cap = cap
 	}
 
 	/// One whole line per write(2), so a reader never sees half a record.
@@ -46,18 +53,34 @@ final class BootLog {
 		if !ok { warn("\(idxPath): \(errnoText())") }
 	}
 
+	/// A flooding guest must not fill the host's disk: past the cap the log stops, and
+	/// the daemon still gets every byte, with offsets that count on as if it were logged.
 	func output(_ p: UnsafeRawBufferPointer) {
 		if p.count == 0 { return }
-		let now = nowMs()
-		if now - lastT >= tstampMs {
-			record("t", now, nil)
-			lastT = now
+		if !full {
+			var fit = p.count
+			if cap > 0 && offset + Int64(p.count) > cap { fit = offset < cap ? Int(cap - offset) : 0 }
+			let now = nowMs()
+			if fit > 0 && now - lastT >= tstampMs {
+				record("t", now, nil)
+				lastT = now
+			}
+			// Never forward a byte that could not be logged (past the cap none is).
+			if fit > 0 && !writeAll(logFd, UnsafeRawBufferPointer(rebasing: p[0..<fit])) {
+				fatal("\(logPath): \(errnoText())")
+			}
+			offset += Int64(fit)
+			if fit < p.count { markFull() }
 		}
-		// Never forward a byte that could not be logged.
-		if !writeAll(logFd, p) { fatal("\(logPath): \(errnoText())") }
-		let off = offset
-		offset += Int64(p.count)
+		let off = streamOffset
+		streamOffset += Int64(p.count)
 		onOutput?(off, p)
+	}
+
+	/// Once per helper: the daemon learns that the log no longer has it all.
+	func markFull() {
+		full = true
+		event(["event": "log_full", "max": cap])
 	}
 
 	func audit(_ text: ArraySlice<UInt8>) {

@@ -26,7 +26,7 @@ func fatal(_ msg: String) -> Never {
 
 func usage() -> Never {
 	FileHandle.standardError.write(Data(
-	    "usage: obsdtui-vz-helper -d vmdir -b boot apple -s spec.json [-n net.sock -r vm-net.sock]\n".utf8))
+	    "usage: obsdtui-vz-helper -d vmdir -b boot apple [-L bytes] -s spec.json [-n net.sock -r vm-net.sock]\n".utf8))
 	exit(1)
 }
 
@@ -34,6 +34,7 @@ struct Options {
 	var dir = ""
 	var boot = 0
 	var spec = ""
+	var logMax: Int64 = 0
 	var netSock: String?
 	var netRemote: String?
 }
@@ -58,6 +59,9 @@ func parseOptions(_ args: [String]) -> Options {
 		if i + 1 >= args.count { usage() }
 		switch args[i] {
 		case "-s": o.spec = args[i + 1]
+		case "-L":
+			guard let n = Int64(args[i + 1]), n >= 1 else { fatal("log cap \(args[i + 1]): out of range") }
+			o.logMax = n
 		case "-n": o.netSock = args[i + 1]
 		case "-r": o.netRemote = args[i + 1]
 		default: usage()
@@ -104,7 +108,7 @@ do {
 
 let (bootLog, console, observe, machine) = { () -> (BootLog, Console, Observe?, Machine) in
 	do {
-		let log = try BootLog(vmdir: vmdir, boot: boot)
+		let log = try BootLog(vmdir: vmdir, boot: boot, cap: opt.logMax)
 		// Before the VM exists, so its first byte is read and logged.
 		let console = try Console(log: log)
 		var observe: Observe?
@@ -241,6 +245,8 @@ machine.start { error in
 		return
 	}
 	bootLog.event(["event": "started", "source": "apple", "child_pid": NSNull()])
+	// A restarted helper of a boot whose log is full logs no more.
+	if bootLog.cap > 0 && bootLog.offset >= bootLog.cap { bootLog.markFull() }
 	do {
 		try helperConn.listen()
 	} catch {
