@@ -49,6 +49,12 @@ export interface VmInfo {
 const SCREEN_TAIL = 256 * 1024;
 const CHUNK = 1024 * 1024;
 
+/** A full log is an alert as long as the boot is shown: what follows is on screen only. */
+function logFullAlert(max: number): string {
+	const mib = max / (1024 * 1024);
+	return `console log full at ${Number.isInteger(mib) ? `${mib} MiB` : `${max} bytes`}: output is no longer logged`;
+}
+
 interface Waiter {
 	re: RegExp;
 	since: number;
@@ -77,6 +83,15 @@ export class Vm extends EventEmitter {
 	text = new TextWindow();
 	/** Log offset up to which the screen, parser and viewers have seen the console. */
 	consumed = 0;
+	/**
+	 * The cap (bytes) at which the helper stopped logging this boot, null while the log has
+	 * everything. Past it output frames are taken as they come: there is no file to read a
+	 * gap from, so offsets beyond the log's end are not "missing".
+	 */
+	logFull: number | null = null;
+	/** Output past the cap, up to SCREEN_TAIL bytes of it: the log cannot rebuild the screen. */
+	private unlogged: Buffer[] = [];
+	private unloggedBytes = 0;
 	viewers = new Set<Viewer>();
 	private waiters = new Set<Waiter>();
 	private snapshotAfterRebuild = new Set<Viewer>();
@@ -113,7 +128,7 @@ export class Vm extends EventEmitter {
 			child_pid: this.hello?.child_pid ?? undefined,
 			stage: live.stage ?? undefined,
 			prompt: live.prompt,
-			alerts: live.alerts,
+			alerts: this.logFull === null ? live.alerts : [...live.alerts, logFullAlert(this.logFull)],
 			crash: live.crashTitle,
 			viewers: this.viewers.size,
 			writer: writer?.who,
@@ -132,6 +147,9 @@ export class Vm extends EventEmitter {
 		this.hello = helper.hello;
 		this.boot = helper.hello.boot;
 		this.state = helper.hello.running ? 'running' : 'exited';
+		// After the hello: a cap reached before it is in the index by now, a later one
+		// comes as an event.
+		this.logFull = this.readLogFull();
 		this.catchUp(this.hello!.log_size);
 		helper.on('output', (offset: number, bytes: Buffer) => this.onOutput(offset, bytes));
 		helper.on('event', (ev: Record<string, unknown>) => this.onHelperEvent(ev));
@@ -196,8 +214,18 @@ export class Vm extends EventEmitter {
 				}
 			}
 		}
+		this.logFull = this.readLogFull();
 		if (!this.exit) this.state = 'lost';
 		if (existsSync(this.logPath)) this.catchUp(statSync(this.logPath).size);
+	}
+
+	/** The cap from this boot's last `log_full` index record, null if it has none. */
+	private readLogFull(): number | null {
+		const idx = bootIndexPath(this.dir, this.boot);
+		if (!existsSync(idx)) return null;
+		let max: number | null = null;
+		for (const r of readIndex(idx)) if (r.kind === 'e' && r.json.event === 'log_full') max = Number(r.json.max);
+		return max;
 	}
 
 	private connectQmp(): void {
@@ -243,6 +271,8 @@ export class Vm extends EventEmitter {
 		} finally {
 			closeSync(fd);
 		}
+		// What lies past a full log's end was never logged: it is gone, not late.
+		if (this.logFull !== null && end > this.consumed) this.consumed = end;
 		for (const v of this.viewers) this.sendSnapshot(v);
 		this.checkWaiters();
 		this.changed();
@@ -253,8 +283,20 @@ export class Vm extends EventEmitter {
 		if (offset > this.consumed) this.catchUp(offset);
 		if (offset + bytes.length <= this.consumed) return;
 		if (offset < this.consumed) bytes = bytes.subarray(this.consumed - offset);
+		if (this.logFull !== null) this.keepUnlogged(bytes, this.consumed);
 		this.consumed += bytes.length;
 		this.process(bytes);
+	}
+
+	private keepUnlogged(bytes: Buffer, at: number): void {
+		const cap = this.logFull!;
+		if (at + bytes.length <= cap) return;
+		const part = Buffer.from(at < cap ? bytes.subarray(cap - at) : bytes);
+		this.unlogged.push(part);
+		this.unloggedBytes += part.length;
+		while (this.unlogged.length > 1 && this.unloggedBytes - this.unlogged[0].length >= SCREEN_TAIL) {
+			this.unloggedBytes -= this.unlogged.shift()!.length;
+		}
 	}
 
 	private process(bytes: Buffer): void {
@@ -273,9 +315,9 @@ export class Vm extends EventEmitter {
 	}
 
 	private rebuildScreen(): void {
-		const end = this.consumed;
-		const start = Math.max(0, end - SCREEN_TAIL);
-		this.screen.rebuild(readLogRange(this.logPath, start, end));
+		const logEnd = Math.min(this.consumed, this.logFull ?? this.consumed);
+		const tail = Buffer.concat([readLogRange(this.logPath, Math.max(0, logEnd - SCREEN_TAIL), logEnd), ...this.unlogged]);
+		this.screen.rebuild(tail.subarray(Math.max(0, tail.length - SCREEN_TAIL)));
 		const waiting = [...this.snapshotAfterRebuild];
 		this.snapshotAfterRebuild.clear();
 		for (const v of waiting) this.sendSnapshot(v);
@@ -302,7 +344,11 @@ export class Vm extends EventEmitter {
 			this.devices?.onHelperEvent(ev);
 			return;
 		}
-		if (ev.event === 'exited') {
+		if (ev.event === 'log_full') {
+			this.logFull = Number(ev.max);
+			this.broadcast({ event: 'notice', message: logFullAlert(this.logFull) });
+			this.changed();
+		} else if (ev.event === 'exited') {
 			this.exit = { status: (ev.status as number | null) ?? null, signal: (ev.signal as string | null) ?? null };
 			this.state = 'exited';
 			this.broadcast({ event: 'state', state: 'exited', exit: this.exit });
