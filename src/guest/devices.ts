@@ -5,7 +5,7 @@
 //   vio0 at virtio0vio0: mtu 65535 not supported
 //   : 1 queue, address 52:54:00:12:34:56
 import type { Device } from './types.ts';
-import { human, own } from './lines.ts';
+import { human, indexOfLiteral, own } from './lines.ts';
 
 const UNIT = '[a-z][a-z_]*\\d+';
 const ATTACH_RE = new RegExp(
@@ -90,7 +90,9 @@ function stub(name: string, no: number): Device {
 export function deviceCandidate(s: string): boolean {
 	const c0 = s.charCodeAt(0);
 	if (c0 === 0x3a /* : */ || c0 === 0x2c /* , */) return true;
-	const at = s.indexOf(' at ');
+	// Attach lines and `name0: ` lines start with a letter or a quote: most lines need no search.
+	if (!isLower(c0) && c0 !== 0x22 /* " */) return false;
+	const at = indexOfLiteral(s, ' at ');
 	if (at > 0 && splitAttach(s, at) !== null) return true;
 	const colon = s.indexOf(': ');
 	return colon > 1 && colon < 24 && unitEnd(s, 0, colon) === colon;

@@ -61,7 +61,7 @@ function blankBetween(s: string, from: number, to: number): boolean {
  * character: V8 finds a short literal by memchr on its first character, which stops every
  * few bytes on a space and made ` at ` cost more than all the other literals together.
  */
-function indexOfLiteral(str: string, lit: string, from: number): number {
+export function indexOfLiteral(str: string, lit: string, from = 0): number {
 	if (lit.length < 2 || lit.charCodeAt(0) !== 32) return str.indexOf(lit, from);
 	const rest = lit.slice(1);
 	for (let i = str.indexOf(rest, from + 1); i >= 0; i = str.indexOf(rest, i + 1)) {

@@ -125,7 +125,11 @@ export function skipPattern(st: SkipState): SkipPattern {
 		start(str: string, s: number): boolean {
 			const c = str.charCodeAt(s);
 			const list = byFirst[c];
-			if (list !== undefined) for (const pre of list) if (str.startsWith(pre, s)) return true;
+			if (list !== undefined) {
+				// Most lines that share a first character with a prefix differ at the second: no call then.
+				const c1 = str.charCodeAt(s + 1);
+				for (const pre of list) if (pre.charCodeAt(1) === c1 && str.startsWith(pre, s)) return true;
+			}
 			if (devices === 'all') return c === 0x3a || c === 0x2c || (isLower(c) && unitColon(str, s));
 			return devices === 'cpu' && c === 0x63 && cpuAttach(str, s);
 		},
