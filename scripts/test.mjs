@@ -1,7 +1,7 @@
 // `npm test`: build what the tests need (native helper, bundle), then run every test
 // file with node:test. Arguments narrow the run: `npm test -- test/unit/spec.test.ts`.
 import { spawnSync } from 'node:child_process';
-import { globSync } from 'node:fs';
+import { existsSync, globSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -13,7 +13,10 @@ for (const step of ['scripts/build-native.mjs', 'scripts/bundle.mjs']) {
 	if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-const args = process.argv.slice(2);
+// Arguments may be files or directories (`npm test -- test/unit`).
+const args = process.argv.slice(2).flatMap((a) =>
+	existsSync(a) && statSync(a).isDirectory() ? globSync(`${a.replace(/\/+$/, '')}/**/*.test.{ts,tsx}`).sort() : [a],
+);
 const files = args.length ? args : globSync('test/**/*.test.{ts,tsx}').sort();
 // One file at a time: the QEMU tests each boot a guest on a 2-core machine.
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
