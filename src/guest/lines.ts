@@ -56,6 +56,9 @@ function blankBetween(s: string, from: number, to: number): boolean {
 	return true;
 }
 
+/** Literals without their first character, made once: this runs for many lines. */
+const tails = new Map<string, string>();
+
 /**
  * str.indexOf(lit, from), but a literal starting with a space is looked for from its second
  * character: V8 finds a short literal by memchr on its first character, which stops every
@@ -63,7 +66,8 @@ function blankBetween(s: string, from: number, to: number): boolean {
  */
 export function indexOfLiteral(str: string, lit: string, from = 0): number {
 	if (lit.length < 2 || lit.charCodeAt(0) !== 32) return str.indexOf(lit, from);
-	const rest = lit.slice(1);
+	let rest = tails.get(lit);
+	if (rest === undefined) tails.set(lit, (rest = lit.slice(1)));
 	for (let i = str.indexOf(rest, from + 1); i >= 0; i = str.indexOf(rest, i + 1)) {
 		if (str.charCodeAt(i - 1) === 32) return i - 1;
 	}
@@ -179,7 +183,9 @@ export class LineSplitter {
 			this.next.clear();
 		}
 		let hit = lastNl + 1;
-		for (const lit of p.anywhere) {
+		const anywhere = p.anywhere;
+		for (let i = 0; i < anywhere.length; i++) {
+			const lit = anywhere[i];
 			let at = this.next.get(lit);
 			if (at === undefined || (at < pos && at !== -1)) {
 				at = typeof lit === 'string' ? indexOfLiteral(str, lit, pos) : indexOfRegex(str, lit, pos);

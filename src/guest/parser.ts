@@ -391,12 +391,12 @@ export class GuestParser {
 		// A crash report is read line by line until it has named itself; then only prompts and stages matter.
 		if (this.open && this.open.wantsEveryLine()) return null;
 		const b = this.boots.at(-1);
-		if (!b) return skipPattern({ devices: 'all', preUserland: true, interactive: false });
+		if (!b) return skipPattern('all', true, false);
 		const stage = b.stage;
 		// The banner's detail lines (builder, memory) are read one by one.
 		if (stage === 'banner') return null;
 		const devices = stage === 'ddb' ? 'none' : b.lazy && b.dmesgOpen ? 'cpu' : 'all';
-		return skipPattern({ devices, preUserland: maybeUserland(stage), interactive: stage !== null && INTERACTIVE.has(stage) });
+		return skipPattern(devices, maybeUserland(stage), stage !== null && INTERACTIVE.has(stage));
 	}
 
 	/** Lines nothing reacts to: only the dmesg region needs them. */

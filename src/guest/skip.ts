@@ -107,34 +107,36 @@ function cpuAttach(str: string, s: number): boolean {
 	return i > d && str.startsWith(' at ', i);
 }
 
-// Asked for before every line the scan looks at: a number, not a string, is the key.
+// Asked for before every line the scan looks at: a number, not a string, is the key, the
+// state comes as arguments rather than an object made for each call, and the patterns are
+// made elsewhere: a function that creates closures allocates their context on every call,
+// even when it returns early from the cache.
 const cache: (SkipPattern | undefined)[] = [];
 
-export function skipPattern(st: SkipState): SkipPattern {
-	const key = (st.devices === 'all' ? 0 : st.devices === 'cpu' ? 4 : 8) + (st.preUserland ? 2 : 0) + (st.interactive ? 1 : 0);
-	let p = cache[key];
-	if (p) return p;
+export function skipPattern(devices: SkipState['devices'], preUserland: boolean, interactive: boolean): SkipPattern {
+	const key = (devices === 'all' ? 0 : devices === 'cpu' ? 4 : 8) + (preUserland ? 2 : 0) + (interactive ? 1 : 0);
+	return (cache[key] ??= makePattern(devices, preUserland, interactive));
+}
+
+function makePattern(devices: SkipState['devices'], preUserland: boolean, interactive: boolean): SkipPattern {
 	// Indexed by a line's first character (latin1, so < 256).
 	const byFirst: (string[] | undefined)[] = Array.from({ length: 256 }, () => undefined);
-	for (const pre of [...STAGE_START, ...(st.preUserland ? USERLAND_START : [])]) {
+	for (const pre of [...STAGE_START, ...(preUserland ? USERLAND_START : [])]) {
 		const c = pre.charCodeAt(0);
 		byFirst[c] = [...(byFirst[c] ?? []), pre];
 	}
-	const devices = st.devices;
-	p = {
+	return {
 		start(str: string, s: number): boolean {
 			const c = str.charCodeAt(s);
 			const list = byFirst[c];
 			if (list !== undefined) {
 				// Most lines that share a first character with a prefix differ at the second: no call then.
 				const c1 = str.charCodeAt(s + 1);
-				for (const pre of list) if (pre.charCodeAt(1) === c1 && str.startsWith(pre, s)) return true;
+				for (let i = 0; i < list.length; i++) if (list[i].charCodeAt(1) === c1 && str.startsWith(list[i], s)) return true;
 			}
 			if (devices === 'all') return c === 0x3a || c === 0x2c || (isLower(c) && unitColon(str, s));
 			return devices === 'cpu' && c === 0x63 && cpuAttach(str, s);
 		},
-		anywhere: [ANYWHERE, ...(st.interactive ? SHELL : []), ...(st.devices === 'all' ? DEVICE_ANYWHERE : [])],
+		anywhere: [ANYWHERE, ...(interactive ? SHELL : []), ...(devices === 'all' ? DEVICE_ANYWHERE : [])],
 	};
-	cache[key] = p;
-	return p;
 }
