@@ -107,9 +107,9 @@ export class CrashBuilder {
 		this.dirty = false;
 		this.feedLine(s);
 		if (!this.dirty) return false;
-		const before = this.signature();
+		const { title, corrupted } = this.crash;
 		this.retitle();
-		return this.signature() !== before;
+		return this.crash.title !== title || this.crash.corrupted !== corrupted;
 	}
 
 	private feedLine(s: string): void {
@@ -193,10 +193,6 @@ export class CrashBuilder {
 			this.witnessText = own(h.text);
 			this.dirty = true;
 		}
-	}
-
-	private signature(): string {
-		return `${this.crash.title}\0${this.crash.corrupted}`;
 	}
 
 	private firstFrame(): string | null {

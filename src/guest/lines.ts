@@ -87,6 +87,8 @@ export class LineSplitter {
 	private readonly next = new Map<string | RegExp, number>();
 	private nextSrc: string | null = null;
 	/** Reused for every run: the skipper must not keep it. */
+	/** Reused for every line, like the run (an object per line looked at was garbage to collect): the callback must not keep it. */
+	private readonly line: RawLine = { text: '', no: 0, start: 0, end: 0, src: null, s0: 0, s1: 0, last: false };
 	private readonly run: LineRun = {
 		src: '',
 		from: 0,
@@ -165,7 +167,7 @@ export class LineSplitter {
 			}
 			const start = this.offset;
 			this.offset += len + 1;
-			this.onLine({ text, no: this.lineNo++, start, end: this.offset, src, s0: pos, s1: nl });
+			this.deliver(text, start, src, pos, nl, false);
 			pos = nl + 1;
 		}
 	}
@@ -238,7 +240,20 @@ export class LineSplitter {
 		this.offset += this.partialBytes;
 		this.partialLen = 0;
 		this.partialBytes = 0;
-		this.onLine({ text, no: this.lineNo++, start, end: this.offset, src: null, s0: 0, s1: 0, last: true });
+		this.deliver(text, start, null, 0, 0, true);
+	}
+
+	private deliver(text: string, start: number, src: string | null, s0: number, s1: number, last: boolean): void {
+		const l = this.line;
+		l.text = text;
+		l.no = this.lineNo++;
+		l.start = start;
+		l.end = this.offset;
+		l.src = src;
+		l.s0 = s0;
+		l.s1 = s1;
+		l.last = last;
+		this.onLine(l);
 	}
 
 	/** Length of the unterminated line's text (capped), without decoding it. */
