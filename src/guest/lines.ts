@@ -41,7 +41,11 @@ export interface LineRun {
 }
 
 export interface Skipper {
-	/** What marks the next line that must be looked at, or null to look at every line. */
+	/**
+	 * What marks the next line that must be looked at, or null to look at every line. `anywhere`
+	 * holds literals and global regexes; a CR before the LF is only a line end, so a pattern
+	 * that cares about CRs must not match that one.
+	 */
 	skip(): { start(str: string, s: number): boolean; anywhere: readonly (string | RegExp)[] } | null;
 	/** Take a run of uninteresting lines; false to have them delivered one by one instead. */
 	run(r: LineRun): boolean;
@@ -86,9 +90,9 @@ export class LineSplitter {
 	/** Next index of each skip literal in nextSrc (-1: none left), so each is searched once per chunk. */
 	private readonly next = new Map<string | RegExp, number>();
 	private nextSrc: string | null = null;
-	/** Reused for every run: the skipper must not keep it. */
 	/** Reused for every line, like the run (an object per line looked at was garbage to collect): the callback must not keep it. */
 	private readonly line: RawLine = { text: '', no: 0, start: 0, end: 0, src: null, s0: 0, s1: 0, last: false };
+	/** Reused for every run: the skipper must not keep it. */
 	private readonly run: LineRun = {
 		src: '',
 		from: 0,
