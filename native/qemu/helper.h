@@ -86,6 +86,7 @@ void	 log_output(const unsigned char *, size_t);
 void	 log_full(void);
 void	 log_audit(const unsigned char *, size_t);
 void	 event(const char *);
+void	 error_event(const char *, int);
 
 /* conn.c */
 void	 conn_accept(void);

@@ -133,3 +133,19 @@ event(const char *json)
 	idx_record('e', now_ms(), json, strlen(json));
 	conn_event(json);
 }
+
+/*
+ * Something asked of the helper failed: one event shape for all of them, with a
+ * message a person can read ("pcap: Permission denied"), as viewers show it.
+ */
+void
+error_event(const char *what, int errnum)
+{
+	char	 text[256], msg[512], json[640];
+
+	snprintf(text, sizeof(text), "%s: %s", what, strerror(errnum));
+	json_str(msg, sizeof(msg), text, strlen(text));
+	snprintf(json, sizeof(json), "{\"event\":\"error\",\"cmd\":\"%s\","
+	    "\"message\":%s}", what, msg);
+	event(json);
+}

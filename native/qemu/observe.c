@@ -24,14 +24,9 @@ static int		 dirty;
 void
 observe_open(const char *sock, const char *remote)
 {
-	char	 json[256], msg[160];
-
 	if ((wire = wire_open(sock, remote)) != NULL)
 		return;
-	json_str(msg, sizeof(msg), strerror(errno), strlen(strerror(errno)));
-	snprintf(json, sizeof(json), "{\"event\":\"error\",\"message\":"
-	    "\"observe network\",\"error\":%s}", msg);
-	event(json);
+	error_event("observe network", errno);
 }
 
 int
@@ -141,18 +136,14 @@ ctl_net_probe(const unsigned char *p, size_t n)
 void
 ctl_net_pcap(const unsigned char *p, size_t n)
 {
-	char	 path[1024], json[256], msg[160];
+	char	 path[1024];
 
 	if (nowire())
 		return;
 	if (json_getstr(p, n, "path", path, sizeof(path)) == -1)
 		path[0] = '\0';	/* null or absent: stop recording */
 	if (wire_pcap(wire, path) == -1) {
-		json_str(msg, sizeof(msg), strerror(errno),
-		    strlen(strerror(errno)));
-		snprintf(json, sizeof(json), "{\"event\":\"error\","
-		    "\"message\":\"pcap\",\"error\":%s}", msg);
-		conn_event(json);
+		error_event("pcap", errno);
 		return;
 	}
 	send_stats();

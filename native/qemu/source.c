@@ -432,7 +432,6 @@ void
 src_break(void)
 {
 	static const unsigned char	 brk[2] = { IAC, BRK };
-	char				 json[256], msg[128];
 
 	if (h.src.fd == -1)
 		return;
@@ -442,13 +441,8 @@ src_break(void)
 		    "\"message\":\"a command's pty has no BREAK\"}");
 		break;
 	case SRC_SERIAL:
-		if (tcsendbreak(h.src.fd, 0) == -1) {
-			json_str(msg, sizeof(msg), strerror(errno),
-			    strlen(strerror(errno)));
-			snprintf(json, sizeof(json), "{\"event\":\"error\","
-			    "\"message\":%s,\"cmd\":\"break\"}", msg);
-			event(json);
-		}
+		if (tcsendbreak(h.src.fd, 0) == -1)
+			error_event("break", errno);
 		break;
 	case SRC_QEMU:
 		if (!h.src.telnet) {

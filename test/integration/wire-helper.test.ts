@@ -35,6 +35,11 @@ test('helper: net events, probe and pcap through control frames', { skip: !hasQe
 	await waitUntil(() => nets().length === 1, 'the first net event');
 	assert.equal(nets()[0].framesIn, 0);
 
+	// A pcap that cannot be written: one error event a person can read.
+	r.conn.control({ cmd: 'net-pcap', path: join(dir, 'no-such-dir', 'x.pcap') });
+	const bad = await r.waitEvent('error');
+	assert.deepEqual(bad, { event: 'error', cmd: 'pcap', message: 'pcap: No such file or directory' });
+
 	const pcap = join(dir, 'wire.pcap');
 	r.conn.control({ cmd: 'net-pcap', path: pcap });
 	await waitUntil(() => nets().some((e) => e.pcap === pcap), 'pcap on');
