@@ -104,14 +104,33 @@ claim_socket(void)
 	setcloexec(h.listenfd);
 }
 
+static int	 released;	/* helper.sock and helper.pid given up */
+
+/*
+ * Give up helper.sock and helper.pid, so a new helper for this VM can start.
+ * Done before the exit is announced: whoever sees `exited` (a daemon running
+ * `down` then `up`) may start the next helper at once, while this one still
+ * flushes to its daemon.  After this, the names may be the next helper's.
+ */
+static void
+release(void)
+{
+	if (released || getpid() != h.pid)
+		return;
+	released = 1;
+	if (h.listenfd != -1) {
+		close(h.listenfd);
+		h.listenfd = -1;
+	}
+	unlink(h.sockpath);
+	unlink(h.pidpath);
+}
+
 /* Also on err(3): a helper that failed to start leaves no stale socket. */
 static void
 cleanup(void)
 {
-	if (getpid() != h.pid)
-		return;
-	unlink(h.sockpath);
-	unlink(h.pidpath);
+	release();
 }
 
 static void
@@ -279,6 +298,7 @@ finish(int code)
 		snprintf(json, sizeof(json), "{\"event\":\"exited\","
 		    "\"status\":null,\"signal\":%s,\"log_size\":%" PRId64 "}",
 		    sig, (int64_t)h.logoff);
+	release();
 	event(json);
 	src_close();
 	flush_daemon();

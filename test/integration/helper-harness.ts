@@ -1,6 +1,6 @@
 // Shared pieces for the helper integration tests: a temp VM dir, a real helper, and a
 // recorder for what a HelperConnection delivers. Timeouts here are hang guards only.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HelperConnection } from '../../src/helper/connection.ts';
@@ -12,6 +12,13 @@ export const HANG_GUARD_MS = 60_000;
 export function tmpVmDir(t: { after: (fn: () => void) => void }): string {
 	const dir = mkdtempSync(join(tmpdir(), 'obsdtui-helper-'));
 	t.after(() => {
+		// A SIGKILLed helper cannot stop its child: kill the children the index recorded
+		// (`started` events) too, or a paused QEMU outlives the test.
+		for (const name of readdirSync(dir).filter((n) => n.endsWith('.idx'))) {
+			for (const m of readFileSync(join(dir, name), 'utf8').matchAll(/"child_pid":(\d+)/g)) {
+				if (alive(Number(m[1]))) process.kill(Number(m[1]), 'SIGKILL');
+			}
+		}
 		const pid = helperPid(dir);
 		if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
 		rmSync(dir, { recursive: true, force: true });
