@@ -41,6 +41,18 @@ final class Daemon {
 		listener = s
 	}
 
+	/// Stop taking connections (the exiting helper gives up helper.sock first, so the
+	/// next helper for this VM can start while this one still flushes).
+	func stopListening() {
+		if let s = listener {
+			listener = nil
+			s.setCancelHandler { [listenFd] in _ = Darwin.close(listenFd) }
+			s.cancel()
+		} else {
+			_ = Darwin.close(listenFd)
+		}
+	}
+
 	private func accept() {
 		let fd = sock_accept(listenFd)
 		if fd == -1 {

@@ -201,10 +201,14 @@ func finish(_ code: Int32, _ status: Int?, _ signal: String?) {
 	var ev: [String: Any] = ["event": "exited", "status": NSNull(), "signal": NSNull(), "log_size": bootLog.offset]
 	if let s = status { ev["status"] = s }
 	if let g = signal { ev["signal"] = g }
+	// Like the C helper: give up helper.sock and helper.pid before announcing the exit,
+	// so whoever sees `exited` can start the next helper; never touch them again.
+	helperConn.stopListening()
+	cleanup()
+	ownedPaths = []
 	bootLog.event(ev)
 	console.stop()
 	helperConn.flushThenClose(within: flushMs) {
-		cleanup()
 		exit(code)
 	}
 }
