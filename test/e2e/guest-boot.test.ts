@@ -15,6 +15,7 @@ import { bootLogPath } from '../../src/helper/logfiles.ts';
 import { consoleSocketPath, findQemu, qemuArgv, qmpSocketPath } from '../../src/helper/qemu.ts';
 import { spawnHelper } from '../../src/helper/spawn.ts';
 import { guestUnavailableReason, testGuest, waitForFile } from '../helpers/guest.ts';
+import { alive } from '../integration/helper-harness.ts';
 
 const HANG_GUARD_MS = 240_000;
 
@@ -40,14 +41,6 @@ async function connectWhenListening(path: string): Promise<Socket> {
 	}
 }
 
-function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
-	}
-}
 
 async function gone(pid: number): Promise<boolean> {
 	const deadline = Date.now() + 15_000;

@@ -13,6 +13,7 @@ import { netSocketPath, qemuArgv, qmpSocketPath, vmNetSocketPath } from '../../s
 import { spawnHelper } from '../../src/helper/spawn.ts';
 import type { TestGuest } from '../helpers/guest.ts';
 import { waitForFile } from '../helpers/guest.ts';
+import { alive } from '../integration/helper-harness.ts';
 
 export const HANG_GUARD_MS = 300_000;
 
@@ -28,14 +29,6 @@ export interface Lab {
 	wait(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
 }
 
-function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
-	}
-}
 
 export async function bootLab(
 	t: { after: (fn: () => void | Promise<void>) => void },
