@@ -118,7 +118,7 @@ export class Vm extends EventEmitter {
 
 	info(): VmInfo {
 		const live = this.parser.state();
-		const writer = [...this.viewers].find((v) => v.writer);
+		const writer = this.writer();
 		return {
 			name: this.name,
 			backend: this.spec.backend,
@@ -237,7 +237,6 @@ export class Vm extends EventEmitter {
 				qmp.on('close', () => {
 					if (this.qmp === qmp) this.qmp = undefined;
 				});
-				this.emit('qmp', qmp);
 			})
 			.catch(() => {
 				// QEMU may not be listening yet right after start; try again while it runs.
@@ -300,8 +299,9 @@ export class Vm extends EventEmitter {
 	}
 
 	private process(bytes: Buffer): void {
-		const before = this.parser.state();
-		this.parser.push(bytes, Date.now());
+		// The parser reports every change ls and the TUI show (stage, prompt, crash, hang
+		// cleared) as an event: no need to compare its state before and after.
+		const events = this.parser.push(bytes, Date.now());
 		this.screen.write(bytes);
 		if (this.screen.stale && this.screen.idle) this.rebuildScreen();
 		this.text.push(bytes);
@@ -310,8 +310,7 @@ export class Vm extends EventEmitter {
 			for (const v of this.viewers) v.dataFrame(frame);
 		}
 		this.checkWaiters();
-		const after = this.parser.state();
-		if (after.stage !== before.stage || after.prompt !== before.prompt || after.alerts.length !== before.alerts.length) this.changed();
+		if (events.length) this.changed();
 	}
 
 	private rebuildScreen(): void {
@@ -358,7 +357,6 @@ export class Vm extends EventEmitter {
 		} else if (ev.event === 'error' || ev.event === 'break_unsupported') {
 			this.broadcast({ event: 'notice', message: ev.event === 'error' ? String(ev.message) : 'BREAK is not supported by this console source' });
 		}
-		this.emit('helper-event', ev);
 	}
 
 	private onHelperClose(): void {
