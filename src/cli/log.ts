@@ -19,17 +19,6 @@ export function pickBoot(dir: string, boot: unknown): number {
 	return n;
 }
 
-/** Timestamp of each log offset: the latest `t` record at or before it. */
-function timeAt(records: IndexRecord[], offset: number): number | undefined {
-	let t: number | undefined;
-	for (const r of records) {
-		if (r.kind !== 't') continue;
-		if (r.offset > offset) break;
-		t = r.ms;
-	}
-	return t;
-}
-
 function fmtTime(ms: number | undefined, base: number | undefined, absolute: boolean): string {
 	if (ms === undefined) return absolute ? '[                        ] ' : '[          ] ';
 	if (absolute) return `[${new Date(ms).toISOString()}] `;
@@ -38,50 +27,64 @@ function fmtTime(ms: number | undefined, base: number | undefined, absolute: boo
 
 /**
  * Decorate log bytes [start, start+bytes.length) with per-line timestamps and/or audit
- * lines at their offsets. `atLineStart` carries line state between calls (follow mode).
+ * lines at their offsets. It is fed in increasing offsets (follow mode feeds it chunk by
+ * chunk) and the index only grows at its end, so one cursor into each kind of record
+ * does: each record is looked at once, not once per line.
  */
 export class Annotator {
 	private atLineStart = true;
-	private auditIdx = 0;
-	constructor(
-		private records: IndexRecord[],
-		private opts: { timestamps: boolean; absolute: boolean; audit: boolean },
-	) {}
+	private times: IndexRecord[] = [];
+	private marks: IndexRecord[] = [];
+	private timeIdx = 0;
+	private markIdx = 0;
+	/** The time of the latest `t` record at or before the current offset. */
+	private now: number | undefined;
 
-	private base(): number | undefined {
-		return this.records.find((r) => r.kind === 't')?.ms;
+	constructor(
+		records: IndexRecord[],
+		private opts: { timestamps: boolean; absolute: boolean; audit: boolean },
+	) {
+		this.setRecords(records);
+	}
+
+	private setRecords(records: IndexRecord[]): void {
+		this.times = records.filter((r) => r.kind === 't');
+		this.marks = records.filter((r) => r.kind === 'a' || r.kind === 'e');
+	}
+
+	private timeAt(offset: number): number | undefined {
+		while (this.timeIdx < this.times.length && this.times[this.timeIdx].offset <= offset) this.now = this.times[this.timeIdx++].ms;
+		return this.now;
 	}
 
 	private audits(upTo: number, out: Buffer[]): void {
 		if (!this.opts.audit) return;
-		const list = this.records.filter((r) => r.kind === 'a' || r.kind === 'e');
-		while (this.auditIdx < list.length && list[this.auditIdx].offset <= upTo) {
-			const r = list[this.auditIdx++];
+		while (this.markIdx < this.marks.length && this.marks[this.markIdx].offset <= upTo) {
+			const r = this.marks[this.markIdx++];
 			const what = r.kind === 'a' ? r.text : r.kind === 'e' ? `event ${JSON.stringify(r.json)}` : '';
 			out.push(Buffer.from(`${this.atLineStart ? '' : '\n'}[obsdtui ${new Date(r.ms).toISOString()}] ${what}\n`));
 			this.atLineStart = true;
 		}
 	}
 
+	private lineStart(offset: number, out: Buffer[]): void {
+		this.audits(offset, out);
+		if (this.opts.timestamps) out.push(Buffer.from(fmtTime(this.timeAt(offset), this.times[0]?.ms, this.opts.absolute)));
+		this.atLineStart = false;
+	}
+
 	feed(bytes: Buffer, start: number, records?: IndexRecord[]): Buffer {
-		if (records) this.records = records;
+		if (records) this.setRecords(records);
 		if (!this.opts.timestamps && !this.opts.audit) return bytes;
 		const out: Buffer[] = [];
-		let from = 0;
-		for (let i = 0; i <= bytes.length; i++) {
-			if (this.atLineStart && i < bytes.length) {
-				this.audits(start + i, out);
-				if (this.opts.timestamps) out.push(Buffer.from(fmtTime(timeAt(this.records, start + i), this.base(), this.opts.absolute)));
-				this.atLineStart = false;
-			}
-			if (i === bytes.length) break;
-			if (bytes[i] === 0x0a) {
-				out.push(bytes.subarray(from, i + 1));
-				from = i + 1;
-				this.atLineStart = true;
-			}
+		for (let from = 0; from < bytes.length; ) {
+			if (this.atLineStart) this.lineStart(start + from, out);
+			const nl = bytes.indexOf(0x0a, from);
+			const end = nl === -1 ? bytes.length : nl + 1;
+			out.push(bytes.subarray(from, end));
+			if (nl !== -1) this.atLineStart = true;
+			from = end;
 		}
-		out.push(bytes.subarray(from));
 		return Buffer.concat(out);
 	}
 
