@@ -184,7 +184,6 @@ export class Daemon {
 				protocol: PROTOCOL_VERSION,
 				node: process.version,
 				rss: process.memoryUsage().rss,
-				memory: process.memoryUsage(),
 				viewers: [...daemon.registry.vms.values()].flatMap((vm) =>
 					[...vm.viewers].map((v) => ({ vm: vm.name, who: v.who, mode: v.mode, writer: v.writer, queued: v.socket.writableLength, stalled: v.isStalled, resyncs: v.resyncs })),
 				),
