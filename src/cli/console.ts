@@ -3,7 +3,7 @@
 // titles, clipboard or mode changes). A prefix key (default Ctrl-]) followed by a
 // command key controls the session; the prefix twice sends the prefix itself.
 import { attachModeOf, command, withAttachModes, type AttachMode } from './command.ts';
-import { connectDaemon, type ConsoleSession, type DaemonClient } from '../client/client.ts';
+import { connectDaemon, reconnectDaemon, type ConsoleSession } from '../client/client.ts';
 import { checkVmName } from '../common/paths.ts';
 import { Sanitizer, RESTORE_TERMINAL } from '../term/sanitize.ts';
 import { prefixLabel } from '../tui/keys.ts';
@@ -25,23 +25,6 @@ export default command({
 		await runConsole(name, mode, prefix, pname);
 	},
 });
-
-/** How long to keep trying to reach a daemon again after it went away. */
-const RECONNECT_MS = 60_000;
-
-/** A new connection and an unattached session, retrying while the daemon restarts. */
-async function reconnect(name: string): Promise<{ client: DaemonClient; session: ConsoleSession }> {
-	const deadline = Date.now() + RECONNECT_MS;
-	for (;;) {
-		await new Promise((r) => setTimeout(r, 300));
-		try {
-			const client = await connectDaemon();
-			return { client, session: client.console(name) };
-		} catch (err) {
-			if (Date.now() > deadline) throw err;
-		}
-	}
-}
 
 async function runConsole(name: string, attachMode: AttachMode, prefix: number, pname: string): Promise<void> {
 	let client = await connectDaemon();
@@ -137,10 +120,10 @@ async function runConsole(name: string, attachMode: AttachMode, prefix: number, 
 			// The daemon went away, not the VM: reconnect (which starts a new daemon,
 			// which adopts the VM) and attach again.
 			note('the daemon went away; reconnecting');
-			reconnect(name).then(
+			reconnectDaemon().then(
 				async (next) => {
-					client = next.client;
-					session = next.session;
+					client = next;
+					session = next.console(name);
 					held = [];
 					follow(session);
 					await session.attach(attachMode === 'takeover' ? 'rw' : attachMode);

@@ -87,6 +87,24 @@ export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonCl
 	return client;
 }
 
+/**
+ * Connect again after the daemon went away, retrying while it restarts: connecting
+ * starts a new daemon, which adopts the VMs that kept running. Viewers use this to
+ * survive `obsdtui daemon stop` or a daemon crash.
+ */
+export async function reconnectDaemon(opts: ConnectOptions & { timeoutMs?: number; stop?: () => boolean } = {}): Promise<DaemonClient> {
+	const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+	for (;;) {
+		await new Promise((r) => setTimeout(r, 300));
+		if (opts.stop?.()) throw new UserError('stopped reconnecting');
+		try {
+			return await connectDaemon(opts);
+		} catch (err) {
+			if (Date.now() > deadline) throw err;
+		}
+	}
+}
+
 export class DaemonClient extends EventEmitter {
 	private socket: Socket;
 	private nextId = 1;

@@ -1,6 +1,6 @@
 // Live VMs from the daemon, through the client in src/client/client.ts.
 import { EventEmitter } from 'node:events';
-import { connectDaemon, type DaemonClient, type VmInfo } from '../client/client.ts';
+import { connectDaemon, reconnectDaemon, type DaemonClient, type VmInfo } from '../client/client.ts';
 import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../common/errors.ts';
 import { sendbugReport } from '../guest/index.ts';
@@ -114,9 +114,6 @@ class DaemonSession extends EventEmitter implements ConsoleSession {
 	}
 }
 
-/** How long the feed keeps trying to reach a daemon again before giving up. */
-const RECONNECT_MS = 60_000;
-
 export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 	private client!: DaemonClient;
 	private vms: VmSummary[] = [];
@@ -160,21 +157,12 @@ export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 	whenReconnected(): Promise<DaemonClient> {
 		if (!this.client.closed) return Promise.resolve(this.client);
 		this.reconnecting ??= (async () => {
-			const deadline = Date.now() + RECONNECT_MS;
-			for (;;) {
-				await new Promise((r) => setTimeout(r, 300));
-				if (this.closing) throw new Error('closed');
-				try {
-					const client = await connectDaemon();
-					const reply = await client.request<{ vms: VmInfo[] }>('subscribe');
-					this.use(client);
-					this.vms = reply.vms.map(summary);
-					this.emit('vms', this.vms);
-					return client;
-				} catch (err) {
-					if (Date.now() > deadline) throw err;
-				}
-			}
+			const client = await reconnectDaemon({ stop: () => this.closing });
+			const reply = await client.request<{ vms: VmInfo[] }>('subscribe');
+			this.use(client);
+			this.vms = reply.vms.map(summary);
+			this.emit('vms', this.vms);
+			return client;
 		})().finally(() => {
 			this.reconnecting = undefined;
 		});
