@@ -97,6 +97,12 @@ test('rw and spy viewers show the guest screen cell for cell; the spy cannot typ
 	assert.match(log, /after-5/);
 
 	// Attributes too: tmux renders both viewers' cells; the guest region must be identical.
+	// The side column goes first: each viewer refreshes its live evidence on its own
+	// clock, so for a moment two viewers may show different stage times there.
+	for (const v of [rw, spy]) {
+		v.sendKeys('C-]', 'p');
+		await v.waitFor((s) => !s.includes('Boot timeline'), 20000, 'panels hidden');
+	}
 	const a = rowsOf(rw.capture(true)).slice(0, 24);
 	const b = rowsOf(spy.capture(true)).slice(0, 24);
 	assert.deepEqual(a.map((r) => r.slice(0, 200)), b.map((r) => r.slice(0, 200)));
