@@ -1,6 +1,9 @@
 // The helper's per-boot files in a VM directory (docs/helper-protocol.md, "Files"):
 //   boot.NNN.log   raw console bytes, append-only
 //   boot.NNN.idx   one record per line: t OFFSET MS | a OFFSET MS TEXT | e OFFSET MS JSON
+// and the daemon's glass stream of the same boot (docs/glass.md):
+//   boot.NNN.glass      the framebuffer console read as text, one line per line, UTF-8
+//   boot.NNN.glass.idx  the same record format, offsets into the .glass file
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,6 +22,14 @@ export function bootLogPath(vmDir: string, boot: number): string {
 
 export function bootIndexPath(vmDir: string, boot: number): string {
 	return join(vmDir, `boot.${pad(boot)}.idx`);
+}
+
+export function bootGlassPath(vmDir: string, boot: number): string {
+	return join(vmDir, `boot.${pad(boot)}.glass`);
+}
+
+export function bootGlassIndexPath(vmDir: string, boot: number): string {
+	return join(vmDir, `boot.${pad(boot)}.glass.idx`);
 }
 
 /** Boot numbers that have a log, ascending. */
