@@ -16,19 +16,22 @@ export default command({
 	command: 'console <name>',
 	describe: 'Attach this terminal to a VM console (raw, like cu); Ctrl-] q detaches',
 	builder: (y) =>
-		withAttachModes(withPrefix(y).positional('name', { type: 'string' })),
+		withAttachModes(withPrefix(y).positional('name', { type: 'string' })).option('glass', {
+			type: 'boolean',
+			describe: 'the glass console: the framebuffer read as text; keys are typed over VNC',
+		}),
 	handler: async (args) => {
 		const name = checkVmName(args.name);
 		const prefix = prefixOf(args);
 		const pname = prefixLabel(prefix);
 		const mode = attachModeOf(args);
-		await runConsole(name, mode, prefix, pname);
+		await runConsole(name, mode, prefix, pname, args.glass === true);
 	},
 });
 
-async function runConsole(name: string, attachMode: AttachMode, prefix: number, pname: string): Promise<void> {
+async function runConsole(name: string, attachMode: AttachMode, prefix: number, pname: string, glass: boolean): Promise<void> {
 	let client = await connectDaemon();
-	let session = client.console(name);
+	let session = client.console(name, { glass });
 	const close = () => client.close();
 	const out = process.stdout;
 	const stdin = process.stdin;
@@ -79,7 +82,7 @@ async function runConsole(name: string, attachMode: AttachMode, prefix: number, 
 			} else if (c === 't') session.takeover().catch((e: Error) => note(e.message));
 			else if (c === 'b') {
 				confirmBreak = true;
-				note('send BREAK? On OpenBSD it can drop the guest into ddb. y/N');
+				note(glass ? 'send Ctrl+Alt+Esc? With ddb.console=1 OpenBSD enters ddb. y/N' : 'send BREAK? On OpenBSD it can drop the guest into ddb. y/N');
 			} else out.write(HELP(pname));
 		}
 		flush();
@@ -123,7 +126,7 @@ async function runConsole(name: string, attachMode: AttachMode, prefix: number, 
 			reconnectDaemon().then(
 				async (next) => {
 					client = next;
-					session = next.console(name);
+					session = next.console(name, { glass });
 					held = [];
 					follow(session);
 					await session.attach(attachMode === 'takeover' ? 'rw' : attachMode);
@@ -137,7 +140,7 @@ async function runConsole(name: string, attachMode: AttachMode, prefix: number, 
 	await session.attach(attachMode);
 
 	const mode = session.mode === 'spy' ? 'spy (read-only)' : session.writer ? 'read-write' : 'read-only (another viewer is writing)';
-	announce(`attached to ${session.name}, ${mode}; ${pname} ? for help`);
+	announce(`attached to ${session.name}${glass ? "'s glass console" : ''}, ${mode}; ${pname} ? for help`);
 	if (stdin.isTTY) stdin.setRawMode(true);
 	stdin.resume();
 	stdin.on('data', keys);

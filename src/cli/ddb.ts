@@ -1,13 +1,14 @@
 // obsdtui ddb NAME --collect [--yes]: at a ddb prompt, type the commands OpenBSD
 // developers ask for (DdbCollector decides what and when), save the evidence next to the
 // console log for `obsdtui report`, and print the report.
-import { closeSync, openSync, readFileSync, readSync, fstatSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, fstatSync, writeFileSync } from 'node:fs';
 import { command, confirm } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
 import { checkVmName } from '../common/paths.ts';
 import { UserError } from '../common/errors.ts';
 import { DdbCollector, scanBytes, sendbugReport, type DdbEvidence } from '../guest/index.ts';
 import { ddbEvidencePath, hostFacts } from './report.ts';
+import { GlassStreamDecoder } from '../glass/stream.ts';
 
 const TAIL = 4096;
 
@@ -33,7 +34,8 @@ export default command({
 			.option('collect', { type: 'boolean', describe: 'type the commands and collect their output' })
 			.option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask before typing into the console' })
 			.option('timeout', { type: 'number', default: 15, describe: 'seconds to wait for each command' })
-			.option('output', { alias: 'o', type: 'string', describe: 'write the report to FILE instead of stdout' }),
+			.option('output', { alias: 'o', type: 'string', describe: 'write the report to FILE instead of stdout' })
+			.option('glass', { type: 'boolean', describe: 'the ddb prompt is on the glass console (the framebuffer): type over VNC' }),
 	handler: async (args) => {
 		const name = checkVmName(args.name);
 		if (!args.collect) throw new UserError('nothing to do: use obsdtui ddb NAME --collect');
@@ -42,13 +44,21 @@ export default command({
 
 		const client = await connectDaemon();
 		try {
-			const session = await client.attach(name, { mode: 'spy' });
-			const logPath = session.vm?.log;
-			if (!logPath) throw new UserError(`VM ${name} has no console log yet`);
+			const glass = args.glass === true || undefined;
+			const session = client.console(name, { glass });
+			await session.attach('spy');
+			const serialLog = session.vm?.log;
+			if (!serialLog) throw new UserError(`VM ${name} has no console log yet`);
+			// On the glass the log is the daemon's glass stream, written before viewers see a line.
+			const logPath = glass ? serialLog.replace(/\.log$/, '.glass') : serialLog;
+			if (glass && !existsSync(logPath)) throw new UserError(`VM ${name} has no glass console stream yet`);
+			const decoder = glass ? new GlassStreamDecoder() : null;
 			const ncpu = scanBytes(readFileSync(logPath)).boots.at(-1)?.kernel?.ncpu ?? 0;
 			const c = new DdbCollector({ timeoutMs, ncpu });
-			// The log is written before anything is forwarded, so its tail is where the console is now.
+			// The log is written before anything is forwarded, so its tail is where the console is now;
+			// the glass's open line (a prompt waiting for input) is only on its screen.
 			c.push(tailOf(logPath));
+			if (glass) c.push(Buffer.from(session.vm?.glass?.open ?? ''));
 			if (!c.atPrompt()) throw new UserError(`VM ${name} is not at a ddb prompt; nothing typed`);
 			if (!args.yes) {
 				// Checked here, after the VM and its prompt: those errors say more.
@@ -57,7 +67,7 @@ export default command({
 				if (!ok) throw new UserError('nothing typed');
 			}
 			const ev = await new Promise<DdbEvidence>((resolve, reject) => {
-				const send = (text: string) => client.request('send', { name, data: Buffer.from(text + '\r').toString('base64') }).catch(reject);
+				const send = (text: string) => client.request('send', { name, data: Buffer.from(text + '\r').toString('base64'), ...(glass ? { glass: true } : {}) }).catch(reject);
 				const pump = () => {
 					c.tick(Date.now());
 					const cmd = c.next(Date.now());
@@ -69,9 +79,11 @@ export default command({
 				};
 				const timer = setInterval(pump, 100);
 				session.on('data', (d: Buffer) => {
-					c.push(d);
+					c.push(decoder ? Buffer.from(decoder.push(d), 'utf8') : d);
 					pump();
 				});
+				// The glass stream starts at the open prompt the collector already has.
+				if (decoder) decoder.push(`\r\x1b[K${session.vm?.glass?.open ?? ''}`);
 				session.on('end', (why: unknown) => {
 					clearInterval(timer);
 					reject(new UserError(`console of ${name} went away: ${String(why)}`));

@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { command } from './command.ts';
 import { UserError } from '../common/errors.ts';
 import { checkVmName, vmDir } from '../common/paths.ts';
-import { bootLogPath, bootIndexPath, listBoots, readIndex, readLogRange, type IndexRecord } from '../helper/logfiles.ts';
+import { bootLogPath, bootIndexPath, bootGlassPath, bootGlassIndexPath, listBoots, readIndex, readLogRange, type IndexRecord } from '../helper/logfiles.ts';
 import { Sanitizer } from '../term/sanitize.ts';
 import { toAsciicast } from '../term/asciicast.ts';
 import { readSpecCols } from './vmfiles.ts';
@@ -112,14 +112,18 @@ export default command({
 			.option('timestamps', { alias: 't', type: 'boolean', describe: 'prefix lines with seconds since the boot started' })
 			.option('absolute', { type: 'boolean', describe: 'with -t: wall-clock times (UTC)' })
 			.option('audit', { type: 'boolean', describe: 'interleave audit lines (attach, detach, take-over, send) and helper events' })
-			.option('format', { choices: ['raw', 'asciicast'] as const, default: 'raw' as const }),
+			.option('format', { choices: ['raw', 'asciicast'] as const, default: 'raw' as const })
+			.option('glass', { type: 'boolean', describe: "the glass console's stream: the framebuffer read as text, one line per line" }),
 	handler: async (args) => {
 		const name = checkVmName(args.name);
 		const dir = vmDir(name);
 		if (!existsSync(dir)) throw new UserError(`no VM named '${name}' (see 'obsdtui ls')`);
 		const boot = pickBoot(dir, args.boot);
-		const logPath = bootLogPath(dir, boot);
-		const idxPath = bootIndexPath(dir, boot);
+		const glass = args.glass === true;
+		const logPath = glass ? bootGlassPath(dir, boot) : bootLogPath(dir, boot);
+		const idxPath = glass ? bootGlassIndexPath(dir, boot) : bootIndexPath(dir, boot);
+		if (glass && args.format === 'asciicast') throw new UserError('--glass is text, not a terminal recording: use it without --format asciicast');
+		if (glass && !existsSync(logPath)) throw new UserError(`boot ${boot} of ${name} has no glass console stream (the VM had no display, or nothing was read yet)`);
 		const records = () => (existsSync(idxPath) ? readIndex(idxPath) : []);
 		if (args.format === 'asciicast') {
 			const data = readLogRange(logPath, 0, statSync(logPath).size);

@@ -33,7 +33,8 @@ export default command({
 			.positional('text', { type: 'string' })
 			.option('no-enter', { alias: 'n', type: 'boolean', describe: 'do not press Enter after TEXT' })
 			.option('escapes', { alias: 'e', type: 'boolean', describe: 'interpret \\r \\n \\t \\e \\xHH in TEXT' })
-			.option('break', { type: 'boolean', describe: 'send a serial BREAK before TEXT (on OpenBSD with ddb.console=1 it enters ddb)' }),
+			.option('break', { type: 'boolean', describe: 'send a serial BREAK before TEXT (on OpenBSD with ddb.console=1 it enters ddb)' })
+			.option('glass', { type: 'boolean', describe: 'type on the glass console (key presses over VNC); with --break: Ctrl+Alt+Esc' }),
 	handler: async (args) => {
 		const name = checkVmName(args.name);
 		if (args.text === undefined && !args.break) throw new UserError('nothing to send: give TEXT or --break');
@@ -42,8 +43,9 @@ export default command({
 		if (!args.noEnter && args.text !== undefined) data = Buffer.concat([data, Buffer.from('\r')]);
 		const client = await connectDaemon();
 		try {
-			if (args.break) await client.request('break', { name });
-			if (data.length) await client.request('send', { name, data: data.toString('base64') });
+			const glass = args.glass === true ? { glass: true } : {};
+			if (args.break) await client.request('break', { name, ...glass });
+			if (data.length) await client.request('send', { name, data: data.toString('base64'), ...glass });
 		} finally {
 			client.close();
 		}

@@ -52,6 +52,7 @@ export default command({
 			.option('cpu', { type: 'string', describe: 'QEMU -cpu model' })
 			.option('net', { type: 'string', describe: 'user|observe|none[,mtu=N][,mac=M]' })
 			.option('gpu', { type: 'string', describe: 'add virtio-gpu with this resolution, e.g. 1280x800' })
+			.option('glass-font', { type: 'string', array: true, describe: 'a PSF font file the glass console reader tries besides Spleen (repeatable)' })
 			.option('cols', { type: 'number', describe: 'guest terminal columns (default 80)' })
 			.option('rows', { type: 'number', describe: 'guest terminal rows (default 24)' })
 			.option('hang', { type: 'number', describe: 'seconds of console silence before a hang is flagged (default 60)' })
@@ -70,6 +71,7 @@ export default command({
 		if (args.efi !== undefined) raw.efi = args.efi === '' ? true : resolve(String(args.efi));
 		if (args.net !== undefined) raw.net = parseNetFlag(String(args.net), name);
 		if (args.gpu !== undefined) raw.gpu = parseGpuSize(String(args.gpu));
+		if (args.glassFont !== undefined) raw.glassFonts = (args.glassFont as string[]).map((f) => resolve(String(f)));
 		if (args.exec !== undefined) raw.command = String(args.exec);
 		if (args.serial !== undefined) raw.serial = { device: String(args.serial), ...(args.speed ? { speed: args.speed } : {}) };
 		if (raw.name !== undefined && raw.name !== name) throw new UserError(`the spec names the VM '${raw.name}', not '${name}'`);

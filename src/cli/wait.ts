@@ -6,14 +6,17 @@ import { UserError } from '../common/errors.ts';
 
 export default command({
 	command: 'wait <name>',
-	describe: 'Wait until the console output matches --for REGEX ($ = end of output so far)',
+	describe: 'Wait until console output (serial or glass) matches --for REGEX ($ = end of output so far)',
 	builder: (y) =>
 		y
 			.positional('name', { type: 'string' })
 			.option('for', { type: 'string', demandOption: true, describe: 'regular expression (JavaScript syntax)' })
 			.option('timeout', { type: 'number', default: 300, describe: 'seconds before giving up (exit 1)' })
 			.option('new', { type: 'boolean', describe: 'only match output that arrives after now' })
-			.option('ignore-case', { alias: 'i', type: 'boolean' }),
+			.option('ignore-case', { alias: 'i', type: 'boolean' })
+			.option('glass', { type: 'boolean', describe: 'match only the glass console (the framebuffer read as text)' })
+			.option('serial', { type: 'boolean', describe: 'match only the serial console' })
+			.conflicts('glass', 'serial'),
 	handler: async (args) => {
 		const name = checkVmName(args.name);
 		const pattern = String(args.for);
@@ -32,6 +35,7 @@ export default command({
 				flags: args.ignoreCase ? 'i' : '',
 				new: args.new === true,
 				timeout_ms: timeout * 1000,
+				source: args.glass ? 'glass' : args.serial ? 'serial' : 'any',
 			});
 			process.stdout.write(`${matched}\n`);
 		} finally {

@@ -189,8 +189,8 @@ export class DaemonClient extends EventEmitter {
 	 * that size, 'data' (raw guest bytes), 'event' (attach/detach/take-over/mode/state/
 	 * notice/audit), 'end' (reason). One connection has one session at a time.
 	 */
-	console(name: string): ConsoleSession {
-		this.session = new ConsoleSession(this, name);
+	console(name: string, opts: { glass?: boolean } = {}): ConsoleSession {
+		this.session = new ConsoleSession(this, name, opts.glass === true);
 		return this.session;
 	}
 
@@ -215,6 +215,8 @@ export class DaemonClient extends EventEmitter {
 
 export class ConsoleSession extends EventEmitter {
 	readonly name: string;
+	/** The glass console (framebuffer read as text) instead of the serial one. */
+	readonly glass: boolean;
 	private client: DaemonClient;
 	vm?: VmInfo;
 	mode: 'rw' | 'spy' = 'rw';
@@ -222,10 +224,11 @@ export class ConsoleSession extends EventEmitter {
 	writer = false;
 	snapshotInfo = { cols: 80, rows: 24 };
 
-	constructor(client: DaemonClient, name: string) {
+	constructor(client: DaemonClient, name: string, glass = false) {
 		super();
 		this.client = client;
 		this.name = name;
+		this.glass = glass;
 	}
 
 	/** @internal */
@@ -241,7 +244,7 @@ export class ConsoleSession extends EventEmitter {
 
 	/** Attach this connection to the console; resolves with the daemon's reply. */
 	async attach(mode: 'rw' | 'spy' | 'takeover' = 'rw'): Promise<void> {
-		const reply = await this.client.request<{ vm: VmInfo; writer: boolean; mode: 'rw' | 'spy' }>('attach', { name: this.name, mode });
+		const reply = await this.client.request<{ vm: VmInfo; writer: boolean; mode: 'rw' | 'spy' }>('attach', { name: this.name, mode, ...(this.glass ? { glass: true } : {}) });
 		this.vm = reply.vm;
 		this.writer = reply.writer;
 		this.mode = reply.mode;

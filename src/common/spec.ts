@@ -59,6 +59,8 @@ export interface VmSpec {
 	acpi: boolean;
 	net: NetSpec;
 	gpu?: GpuSpec;
+	/** PSF font files the glass reader tries besides Spleen (a font loaded with wsfontload/setfont). */
+	glassFonts: string[];
 	/** Extra arguments appended to the QEMU command line, for what the spec does not cover. */
 	qemuArgs: string[];
 	// exec
@@ -69,7 +71,7 @@ export interface VmSpec {
 
 const TOP_KEYS = new Set([
 	'name', 'backend', 'cols', 'rows', 'kernel', 'initrd', 'append', 'efi', 'disks', 'disk', 'cpus', 'mem',
-	'accel', 'cpu', 'acpi', 'net', 'gpu', 'qemuArgs', 'command', 'serial', 'hang', 'logMax',
+	'accel', 'cpu', 'acpi', 'net', 'gpu', 'glassFonts', 'qemuArgs', 'command', 'serial', 'hang', 'logMax',
 ]);
 
 type Obj = Record<string, unknown>;
@@ -201,6 +203,10 @@ export function parseSpec(input: unknown, nameHint?: string, where = 'VM spec'):
 	if (!Array.isArray(qemuArgs) || !qemuArgs.every((a) => typeof a === 'string')) {
 		throw new UserError(`${where}: 'qemuArgs' must be a list of strings`);
 	}
+	const glassFonts = input.glassFonts ?? [];
+	if (!Array.isArray(glassFonts) || !glassFonts.every((a) => typeof a === 'string' && a !== '')) {
+		throw new UserError(`${where}: 'glassFonts' must be a list of font file paths`);
+	}
 	const spec: VmSpec = {
 		name,
 		backend,
@@ -220,6 +226,7 @@ export function parseSpec(input: unknown, nameHint?: string, where = 'VM spec'):
 		acpi: acpi === true,
 		net: parseNet(input.net, name, where),
 		gpu: parseGpu(input.gpu, where),
+		glassFonts: glassFonts as string[],
 		qemuArgs: qemuArgs as string[],
 		command: str(input, 'command', where),
 		serial: input.serial !== undefined ? parseSerial(input.serial, where) : undefined,

@@ -27,6 +27,8 @@ export interface Session {
 	who: string;
 	vm?: Vm;
 	viewer?: Viewer;
+	/** The viewer watches the glass console, not the serial one. */
+	glass?: boolean;
 	subscribed: boolean;
 	deniedNotice: boolean;
 }
@@ -111,16 +113,15 @@ export class Daemon {
 	private closeSession(session: Session): void {
 		this.sessions.delete(session);
 		for (const vm of this.registry.vms.values()) if (vm.panelWatchers.has(session)) vm.watchPanels(session, false);
-		if (session.vm && session.viewer) session.vm.detach(session.viewer);
-		session.vm = undefined;
-		session.viewer = undefined;
+		detachSession(session);
 	}
 
 	private keys(session: Session, bytes: Buffer): void {
 		const { vm, viewer } = session;
 		if (!vm || !viewer) return;
 		try {
-			if (!vm.input(viewer, bytes) && !session.deniedNotice) {
+			const typed = session.glass ? vm.inputGlass(viewer, bytes) : vm.input(viewer, bytes);
+			if (!typed && !session.deniedNotice) {
 				session.deniedNotice = true;
 				viewer.event({ event: 'notice', message: viewer.mode === 'spy' ? 'spy mode: your keys do not reach the guest' : 'read-only: another viewer holds the console (take over to type)' });
 			}
@@ -215,33 +216,37 @@ export class Daemon {
 				const vm = daemon.registry.get(str(msg, 'name'));
 				const mode = msg.mode ?? 'rw';
 				if (mode !== 'rw' && mode !== 'spy' && mode !== 'takeover') throw new UserError(`mode must be rw, spy or takeover`);
-				if (session.vm && session.viewer) session.vm.detach(session.viewer);
+				const glass = msg.glass === true;
+				if (glass && mode === 'takeover') throw new UserError('the glass console has no write seat to take over: attach rw or spy');
+				detachSession(session);
 				session.vm = vm;
 				session.deniedNotice = false;
-				session.viewer = vm.attach(session.socket, session.who, mode);
-				return { vm: vm.info(), writer: session.viewer.writer, mode: session.viewer.mode };
+				session.glass = glass;
+				session.viewer = glass ? vm.attachGlass(session.socket, session.who, mode as 'rw' | 'spy') : vm.attach(session.socket, session.who, mode);
+				return { vm: vm.info(), writer: session.viewer.writer, mode: session.viewer.mode, glass };
 			},
 			detach: ({ session }) => {
-				if (session.vm && session.viewer) session.vm.detach(session.viewer);
-				session.vm = undefined;
-				session.viewer = undefined;
+				detachSession(session);
 				return {};
 			},
 			takeover: ({ session }) => {
 				if (!session.vm || !session.viewer) throw new UserError('not attached to a console');
+				if (session.glass) throw new UserError('the glass console has no write seat to take over');
 				session.vm.takeover(session.viewer);
 				return { writer: true };
 			},
 			send: ({ daemon, session, msg }) => {
 				const vm = daemon.registry.get(str(msg, 'name'));
 				const data = typeof msg.data === 'string' ? Buffer.from(msg.data, 'base64') : Buffer.from(str(msg, 'text'), 'utf8');
+				if (msg.glass === true) return { keys: vm.sendGlass(data, session.who) };
 				vm.send(data, session.who);
 				return { bytes: data.length };
 			},
 			break: async ({ daemon, session, msg }) => {
 				const vm = session.vm && !msg.name ? session.vm : daemon.registry.get(str(msg, 'name'));
 				if (session.viewer && session.vm === vm && !session.viewer.writer) throw new UserError('only the viewer holding the console can send BREAK');
-				await vm.sendBreak(session.who);
+				if (msg.glass === true || (session.glass && session.vm === vm && !msg.name)) vm.glassBreak(session.who);
+				else await vm.sendBreak(session.who);
 				return {};
 			},
 			wait: async ({ daemon, msg }) => {
@@ -253,15 +258,33 @@ export class Daemon {
 					throw new UserError(`bad pattern: ${errorMessage(err)}`);
 				}
 				const timeout = typeof msg.timeout_ms === 'number' && msg.timeout_ms > 0 ? msg.timeout_ms : 300000;
-				return { matched: await vm.wait(re, msg.new === true, timeout) };
+				const source = msg.source ?? 'any';
+				if (source !== 'serial' && source !== 'glass' && source !== 'any') throw new UserError('source must be serial, glass or any');
+				return { matched: await vm.wait(re, msg.new === true, timeout, source) };
 			},
 			screen_text: async ({ daemon, msg }) => {
 				const vm = daemon.registry.get(str(msg, 'name'));
+				if (msg.glass === true) {
+					const glass = vm.glass;
+					if (!glass) throw new UserError(`${vm.name} has no glass console (it has no display: start it with --gpu WxH)`);
+					await glass.screen.flush();
+					return { lines: glass.screen.lines(), cols: glass.screen.cols, rows: glass.screen.rows, glass: glass.status() };
+				}
 				await vm.screen.flush();
 				return { lines: vm.screen.lines(), cols: vm.spec.cols, rows: vm.spec.rows };
 			},
 		};
 	}
+}
+
+function detachSession(session: Session): void {
+	if (session.vm && session.viewer) {
+		if (session.glass) session.vm.detachGlass(session.viewer);
+		else session.vm.detach(session.viewer);
+	}
+	session.vm = undefined;
+	session.viewer = undefined;
+	session.glass = false;
 }
 
 function isAlive(path: string): Promise<boolean> {

@@ -22,6 +22,12 @@ import { ConsoleScreen } from './screen.ts';
 import { TextWindow } from './text-window.ts';
 import { Viewer, type ViewerMode } from './viewer.ts';
 import { encodeData } from '../common/frame.ts';
+import { GlassConsole, type GlassRfb, type GlassStatus } from './glass.ts';
+import { GLASS_BREAK } from '../glass/keys.ts';
+import { GlassReader } from '../glass/reader.ts';
+import { ScrollTracker } from '../glass/tracker.ts';
+import type { Font } from '../glass/types.ts';
+import type { LiveState } from '../guest/index.ts';
 
 export type VmState = 'starting' | 'running' | 'stopping' | 'exited' | 'lost';
 
@@ -43,6 +49,10 @@ export interface VmInfo {
 	rows: number;
 	started_ms?: number;
 	exit?: { status: number | null; signal: string | null };
+	/** The framebuffer console read as text (VMs with a display). */
+	glass?: GlassStatus;
+	/** Which console the stage, prompt and crash come from: the one with kernel output. */
+	kernel_console?: 'serial' | 'glass';
 }
 
 /** How much of the log tail rebuilds a screen (on adoption, or after input was dropped). */
@@ -55,9 +65,13 @@ function logFullAlert(max: number): string {
 	return `console log full at ${Number.isInteger(mib) ? `${mib} MiB` : `${max} bytes`}: output is no longer logged`;
 }
 
+export type WaitSource = 'serial' | 'glass' | 'any';
+
 interface Waiter {
 	re: RegExp;
 	since: number;
+	glassSince: number;
+	source: WaitSource;
 	resolve: (text: string) => void;
 	reject: (err: Error) => void;
 }
@@ -81,6 +95,10 @@ export class Vm extends EventEmitter {
 	screen: ConsoleScreen;
 	parser: GuestParser;
 	text = new TextWindow();
+	/** The glass console (framebuffer read as text), for VMs with a display. */
+	glass?: GlassConsole;
+	/** Fonts the glass reader tries (set by the registry: Spleen plus the spec's own). */
+	static glassFonts: (spec: VmSpec) => Font[] = () => [];
 	/** Log offset up to which the screen, parser and viewers have seen the console. */
 	consumed = 0;
 	/**
@@ -116,8 +134,28 @@ export class Vm extends EventEmitter {
 		return bootLogPath(this.dir, this.boot);
 	}
 
+	/** The parser of the console that carries the kernel's output (serial unless only the glass has it). */
+	kernelParser(): GuestParser {
+		return this.glassIsKernelConsole() ? this.glass!.parser : this.parser;
+	}
+
+	glassIsKernelConsole(): boolean {
+		if (!this.glass) return false;
+		return this.parser.state().boot === 0 && this.glass.parser.state().boot > 0;
+	}
+
+	private liveState(): LiveState {
+		const serial = this.parser.state();
+		if (!this.glass) return serial;
+		const glass = this.glass.parser.state();
+		if (this.glassIsKernelConsole()) return glass;
+		// A crash drawn only on the glass still matters when the serial shows a kernel too.
+		if (glass.crashTitle && !serial.crashTitle) return { ...serial, crashTitle: glass.crashTitle, alerts: [...serial.alerts, `glass: ${glass.crashTitle}`] };
+		return serial;
+	}
+
 	info(): VmInfo {
-		const live = this.parser.state();
+		const live = this.liveState();
 		const writer = this.writer();
 		return {
 			name: this.name,
@@ -137,6 +175,8 @@ export class Vm extends EventEmitter {
 			rows: this.spec.rows,
 			started_ms: this.hello?.started_ms,
 			exit: this.exit,
+			glass: this.glass?.status(),
+			kernel_console: this.glass ? (this.glassIsKernelConsole() ? 'glass' : 'serial') : undefined,
 		};
 	}
 
@@ -154,9 +194,36 @@ export class Vm extends EventEmitter {
 		helper.on('output', (offset: number, bytes: Buffer) => this.onOutput(offset, bytes));
 		helper.on('event', (ev: Record<string, unknown>) => this.onHelperEvent(ev));
 		helper.on('close', () => this.onHelperClose());
+		this.openGlass();
 		if (this.spec.backend === 'qemu') this.connectQmp();
 		else this.makeDevices(null);
 		this.changed();
+	}
+
+	/** A VM with a display has a glass console: QEMU with a GPU, and every Apple VM. */
+	hasGlass(): boolean {
+		return (this.spec.backend === 'qemu' && this.spec.gpu !== undefined) || this.spec.backend === 'apple';
+	}
+
+	private openGlass(): void {
+		if (!this.hasGlass() || this.glass) return;
+		const fonts = Vm.glassFonts(this.spec);
+		const glass = new GlassConsole({
+			dir: this.dir,
+			boot: this.boot,
+			hangMs: this.spec.hang * 1000,
+			newReader: () => new GlassReader(fonts),
+			newTracker: () => new ScrollTracker(),
+			audit: (text) => this.audit(text),
+		});
+		glass.on('changed', () => this.changed());
+		glass.on('text', () => this.checkWaiters());
+		this.glass = glass;
+	}
+
+	/** The daemon's RFB connection to this VM's display (re)connected. */
+	onRfb(rfb: GlassRfb): void {
+		this.glass?.attachRfb(rfb);
 	}
 
 	private makeDevices(qmp: Qmp | null): void {
@@ -335,6 +402,7 @@ export class Vm extends EventEmitter {
 		if (this.screen.stale && this.screen.idle) this.rebuildScreen();
 		if (this.state !== 'running') return;
 		if (this.parser.tick(now).length) this.changed();
+		if (this.glass?.tick(now).length) this.changed();
 	}
 
 	private onHelperEvent(ev: Record<string, unknown>): void {
@@ -350,6 +418,7 @@ export class Vm extends EventEmitter {
 		} else if (ev.event === 'exited') {
 			this.exit = { status: (ev.status as number | null) ?? null, signal: (ev.signal as string | null) ?? null };
 			this.state = 'exited';
+			this.glass?.end();
 			this.broadcast({ event: 'state', state: 'exited', exit: this.exit });
 			for (const w of this.exitWaiters.splice(0)) w();
 			this.failWaiters();
@@ -476,6 +545,48 @@ export class Vm extends EventEmitter {
 		this.audit(`${who} sent BREAK`);
 	}
 
+	// --- the glass console ---------------------------------------------------------
+
+	requireGlass(): GlassConsole {
+		if (!this.glass) throw new UserError(`${this.name} has no glass console (it has no display: start it with --gpu WxH)`);
+		if (this.state !== 'running') throw new UserError(`${this.name} is not running (${this.state})`);
+		if (!this.glass.connected) throw new UserError(`${this.name}: the framebuffer is not connected yet; try again in a moment`);
+		return this.glass;
+	}
+
+	/** `send --glass`: terminal bytes typed as key presses on the glass, audited like `send`. */
+	sendGlass(bytes: Buffer, who: string): number {
+		const n = this.requireGlass().type(bytes);
+		this.audit(`${who} typed ${n} key${n === 1 ? '' : 's'} on the glass`);
+		return n;
+	}
+
+	/** The glass console's BREAK: Ctrl+Alt+Esc (wscons enters ddb with ddb.console=1). */
+	glassBreak(who: string): void {
+		this.requireGlass().strokes([GLASS_BREAK]);
+		this.audit(`${who} sent Ctrl+Alt+Esc (BREAK) on the glass`);
+	}
+
+	/** A viewer of the glass: it sees the recognised text; a writer's keys become key presses. */
+	attachGlass(socket: Socket, who: string, mode: 'rw' | 'spy'): Viewer {
+		const glass = this.glass;
+		if (!glass) throw new UserError(`${this.name} has no glass console (it has no display: start it with --gpu WxH)`);
+		const v = glass.attach(socket, who, mode);
+		this.audit(`${who} attached to the glass ${mode}`);
+		return v;
+	}
+
+	detachGlass(v: Viewer): void {
+		if (this.glass?.detach(v)) this.audit(`${v.who} detached from the glass`);
+	}
+
+	/** Keys from a glass viewer: only rw viewers type. */
+	inputGlass(v: Viewer, bytes: Buffer): boolean {
+		if (!v.writer || this.state !== 'running' || !this.glass?.connected) return false;
+		this.glass.type(bytes);
+		return true;
+	}
+
 	private requireRunning(): HelperConnection {
 		if (!this.helper || this.state !== 'running') throw new UserError(`${this.name} is not running (${this.state})`);
 		return this.helper;
@@ -483,11 +594,17 @@ export class Vm extends EventEmitter {
 
 	// --- scripting -----------------------------------------------------------------
 
-	/** Resolves with the matched text; rejects on timeout or when the VM stops first. */
-	wait(re: RegExp, onlyNew: boolean, timeoutMs: number): Promise<string> {
+	/**
+	 * Resolves with the matched text; rejects on timeout or when the VM stops first.
+	 * `source` picks the console: the serial text, the glass text, or either ('any').
+	 */
+	wait(re: RegExp, onlyNew: boolean, timeoutMs: number, source: WaitSource = 'any'): Promise<string> {
+		if (source === 'glass' && !this.glass) throw new UserError(`${this.name} has no glass console (no display)`);
 		const since = onlyNew ? this.text.mark() : 0;
-		const m = this.text.match(re, since);
-		if (m) return Promise.resolve(m[0]);
+		const glassSince = onlyNew && this.glass ? this.glass.text.mark() : 0;
+		const probe: Pick<Waiter, 're' | 'since' | 'glassSince' | 'source'> = { re, since, glassSince, source };
+		const m = this.matchWaiter(probe);
+		if (m) return Promise.resolve(m);
 		if (!this.helper || this.state === 'exited') return Promise.reject(new UserError(`${this.name} is not running and its output has no /${re.source}/`));
 		return new Promise((resolve, reject) => {
 			const done = () => {
@@ -495,8 +612,7 @@ export class Vm extends EventEmitter {
 				this.waiters.delete(w);
 			};
 			const w: Waiter = {
-				re,
-				since,
+				...probe,
 				resolve: (text) => {
 					done();
 					resolve(text);
@@ -514,6 +630,18 @@ export class Vm extends EventEmitter {
 		});
 	}
 
+	private matchWaiter(w: Pick<Waiter, 're' | 'since' | 'glassSince' | 'source'>): string | null {
+		if (w.source !== 'glass') {
+			const m = this.text.match(w.re, w.since);
+			if (m) return m[0];
+		}
+		if (w.source !== 'serial' && this.glass) {
+			const m = this.glass.text.match(w.re, w.glassSince);
+			if (m) return m[0];
+		}
+		return null;
+	}
+
 	/**
 	 * Type one command at the guest's shell prompt and return what it printed up to the
 	 * next prompt. Refused unless the console is sitting at a shell prompt: typing into a
@@ -526,7 +654,7 @@ export class Vm extends EventEmitter {
 		const mark = this.text.mark();
 		this.requireRunning().input(Buffer.from(`${command}\r`));
 		this.audit(`${who} typed '${command}' at the shell prompt`);
-		await this.wait(/\n[^\n]*[#$] $/, true, timeoutMs);
+		await this.wait(/\n[^\n]*[#$] $/, true, timeoutMs, 'serial');
 		const out = this.text.since(mark);
 		// Drop the echoed command line and the final prompt.
 		return out.slice(out.indexOf('\n') + 1).replace(/[^\n]*$/, '');
@@ -538,8 +666,8 @@ export class Vm extends EventEmitter {
 
 	private checkWaiters(): void {
 		for (const w of this.waiters) {
-			const m = this.text.match(w.re, w.since);
-			if (m) w.resolve(m[0]);
+			const m = this.matchWaiter(w);
+			if (m !== null) w.resolve(m);
 		}
 	}
 
@@ -580,5 +708,6 @@ export class Vm extends EventEmitter {
 		void this.qmp?.close();
 		this.devices?.close();
 		this.screen.dispose();
+		this.glass?.dispose();
 	}
 }

@@ -9,7 +9,8 @@ import { GuestScreen } from './screen.ts';
 const MAX_BYTES = 8 * 1024 * 1024;
 const SCROLLBACK = 200000;
 
-export async function loadHistory(path: string, cols: number, rows: number): Promise<GuestScreen> {
+/** `text`: the file is plain lines (the glass stream), not terminal output: LF starts a new line. */
+export async function loadHistory(path: string, cols: number, rows: number, opts: { text?: boolean } = {}): Promise<GuestScreen> {
 	const f = await open(path, 'r');
 	try {
 		const { size } = await f.stat();
@@ -18,7 +19,8 @@ export async function loadHistory(path: string, cols: number, rows: number): Pro
 		await f.read(buf, 0, buf.length, start);
 		const screen = new GuestScreen(cols, rows, SCROLLBACK);
 		// Feed in pieces: xterm refuses more than 50 MB pending, and pieces keep it fair.
-		for (let i = 0; i < buf.length; i += 1 << 20) screen.write(buf.subarray(i, i + (1 << 20)));
+		const data = opts.text ? Buffer.from(buf.toString('utf8').replace(/\n/g, '\r\n'), 'utf8') : buf;
+		for (let i = 0; i < data.length; i += 1 << 20) screen.write(data.subarray(i, i + (1 << 20)));
 		await screen.flush();
 		return screen;
 	} finally {

@@ -15,6 +15,7 @@ export function helpLines(prefix: string, readOnly: boolean): string[] {
 		`  ${p}t    take over the console from another viewer`,
 		`  ${p}b    send BREAK (asks first: it can drop OpenBSD into ddb)`,
 		`  ${p}r    the sendbug report of this console so far`,
+		`  ${p}g    the glass console (the framebuffer read as text) or back to serial`,
 		`  ${p}?    this help`,
 		`  ${p}q    quit`,
 		readOnly ? '' : `  ${prefix} ${prefix}  send ${prefix} itself to the guest`,

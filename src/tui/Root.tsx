@@ -10,6 +10,8 @@ export interface ConsoleView {
 	details?: VmDetails;
 	mode: string;
 	writer: boolean;
+	/** The pane shows the glass console (the framebuffer read as text). */
+	glass?: boolean;
 	layout: Layout;
 	lines: string[];
 	help: boolean;

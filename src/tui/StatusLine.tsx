@@ -15,6 +15,8 @@ export interface StatusProps {
 	message?: string;
 	prompt?: string;
 	scroll?: string;
+	/** The pane shows the glass console (the framebuffer read as text). */
+	glass?: boolean;
 }
 
 export function accessLabel(mode: string, writer: boolean): string {
@@ -30,7 +32,7 @@ export function statusText(props: StatusProps): string {
 	const fields = [
 		vm.name,
 		vm.state + (vm.stage ? `/${vm.stage}` : ''),
-		vm.backend,
+		vm.backend + (props.glass ? ' glass' : ''),
 		accessLabel(props.mode, props.writer),
 		`${vm.viewers} viewer${vm.viewers === 1 ? '' : 's'}`,
 	];
@@ -40,9 +42,10 @@ export function statusText(props: StatusProps): string {
 	const fits = (l: string, r: string) => l.length + r.length + 2 <= width;
 	// On a narrow terminal: a shorter hint, then the log's file name only, then cut.
 	let right = (props.message ?? hint).slice(0, Math.max(0, width - 2));
-	let left = ' ' + fields.join(' │ ') + ' │ ' + vm.log;
+	const log = props.glass ? vm.log.replace(/\.log$/, '.glass') : vm.log;
+	let left = ' ' + fields.join(' │ ') + ' │ ' + log;
 	if (!fits(left, right) && !props.message) right = props.mode === 'ro' ? 'q quit · ? help' : `${props.prefix} ?`;
-	if (!fits(left, right)) left = ' ' + fields.join(' │ ') + ' │ ' + basename(vm.log);
+	if (!fits(left, right)) left = ' ' + fields.join(' │ ') + ' │ ' + basename(log);
 	const room = width - right.length - 2;
 	if (left.length > room) left = left.slice(0, Math.max(0, room - 1)) + '…';
 	return pad(pad(left, width - right.length - 1) + right + ' ', width);

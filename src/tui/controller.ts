@@ -37,6 +37,8 @@ export class Controller {
 	private selected = 0;
 	private session?: ConsoleSession;
 	private vmName?: string;
+	/** The attached console is the glass one (prefix g toggles). */
+	private glass = false;
 	private screen?: GuestScreen;
 	private unwatch?: () => void;
 	private panels = true;
@@ -160,6 +162,7 @@ export class Controller {
 				details: this.opts.feed.details?.(this.vmName),
 				mode: this.session.mode,
 				writer: this.session.writer,
+				glass: this.glass,
 				layout,
 				lines,
 				help: this.help,
@@ -276,6 +279,9 @@ export class Controller {
 			case 'r':
 				this.openReport();
 				break;
+			case 'g':
+				this.toggleGlass();
+				break;
 			case 'q':
 				this.opts.quit();
 				return;
@@ -368,7 +374,25 @@ export class Controller {
 		});
 		// A recording's screen already holds everything played; a live VM's log has more.
 		const log = this.vms.find((v) => v.name === this.vmName)?.log;
-		if (this.session?.mode !== 'ro' && log) this.scroll.readLog(log);
+		if (this.session?.mode !== 'ro' && log) {
+			if (this.glass) this.scroll.readLog(log.replace(/\.log$/, '.glass'), { text: true });
+			else this.scroll.readLog(log);
+		}
+	}
+
+	/** prefix g: between the serial console and the glass console (the framebuffer read as text). */
+	private toggleGlass(): void {
+		const name = this.vmName;
+		const s = this.session;
+		if (!name || !s) return;
+		if (s.mode === 'ro') return this.say('a recording has no glass console');
+		const vm = this.vms.find((v) => v.name === name);
+		if (!this.glass && !vm?.glass) return this.say(`${name} has no glass console (no display)`);
+		const mode: AttachMode = s.mode === 'spy' ? 'spy' : 'rw';
+		const glass = !this.glass;
+		this.detach();
+		this.attach(name, mode, glass);
+		this.say(glass ? `${name}: the glass console (framebuffer text); ${prefixLabel(this.opts.prefix)} g back to serial` : `${name}: the serial console`);
 	}
 
 	private leaveScroll(): void {
@@ -385,17 +409,18 @@ export class Controller {
 
 	// ---- sessions ----
 
-	attach(name: string, mode: AttachMode): void {
+	attach(name: string, mode: AttachMode, glass = false): void {
 		this.dropSession();
 		let session: ConsoleSession;
 		try {
-			session = this.opts.feed.attach(name, mode);
+			session = this.opts.feed.attach(name, mode, glass ? { glass: true } : undefined);
 		} catch (err) {
 			this.say(errorMessage(err));
 			return;
 		}
 		this.session = session;
 		this.vmName = name;
+		this.glass = glass;
 		this.help = false;
 		this.leaveScroll();
 		this.prefixPending = false;

@@ -24,6 +24,8 @@ function summary(vm: VmInfo): VmSummary {
 		log: vm.log,
 		cols: vm.cols,
 		rows: vm.rows,
+		glass: vm.glass !== undefined,
+		kernel_console: vm.kernel_console,
 	};
 }
 
@@ -38,6 +40,7 @@ class DaemonSession extends EventEmitter implements ConsoleSession {
 		private readonly feed: DaemonFeed,
 		private readonly name: string,
 		mode: AttachMode,
+		private readonly glass = false,
 	) {
 		super();
 		this.requested = mode;
@@ -46,7 +49,7 @@ class DaemonSession extends EventEmitter implements ConsoleSession {
 
 	/** Follow a new client session first, then ask to attach: the snapshot may come first. */
 	private open(client: DaemonClient, mode: AttachMode, again = false): void {
-		const raw = client.console(this.name);
+		const raw = client.console(this.name, { glass: this.glass });
 		this.follow(raw);
 		raw.attach(mode).then(
 			() => {
@@ -200,8 +203,8 @@ export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 		return entry.value;
 	}
 
-	attach(name: string, mode: AttachMode): ConsoleSession {
-		return new DaemonSession(this, name, mode);
+	attach(name: string, mode: AttachMode, opts: { glass?: boolean } = {}): ConsoleSession {
+		return new DaemonSession(this, name, mode, opts.glass === true);
 	}
 
 	/** The daemon runs as this user on this machine: the VM's log file is readable here. */

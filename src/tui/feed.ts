@@ -10,7 +10,9 @@ import type { Stage } from '../guest/index.ts';
 export type AttachMode = 'rw' | 'spy' | 'takeover';
 
 /** What the list and status line show of a VM: the daemon's VmInfo, or a recording's. */
-export type VmSummary = Pick<VmInfo, 'name' | 'backend' | 'stage' | 'alerts' | 'crash' | 'viewers' | 'writer' | 'log' | 'cols' | 'rows'> & {
+export type VmSummary = Pick<VmInfo, 'name' | 'backend' | 'stage' | 'alerts' | 'crash' | 'viewers' | 'writer' | 'log' | 'cols' | 'rows' | 'kernel_console'> & {
+	/** The VM has a glass console (its framebuffer read as text). */
+	glass?: boolean;
 	/** VmInfo's state, or a recording's own ('playing', 'finished'). */
 	state: string;
 	/** A recording: nobody can type into it. */
@@ -48,6 +50,7 @@ export interface ConsoleFeed extends EventEmitter {
 	details?(name: string): VmDetails | undefined;
 	/** A sendbug(1) report of the VM's console so far. */
 	report?(name: string): Promise<string>;
-	attach(name: string, mode: AttachMode): ConsoleSession;
+	/** `glass`: the glass console (the framebuffer read as text) instead of the serial one. */
+	attach(name: string, mode: AttachMode, opts?: { glass?: boolean }): ConsoleSession;
 	close(): void;
 }

@@ -145,7 +145,7 @@ export class Painter {
 			const lines = this.side.get(JSON.stringify(props), () => renderToString(<SidePanels {...props} />, { columns: sideWidth }).split('\n'));
 			for (let y = 0; y < body; y++) segments.push({ x: paneWidth + 1, y, width: sideWidth, text: lines[y] ?? '' });
 		}
-		const status = statusText({ vm: c.vm, mode: c.mode, writer: c.writer, width, prefix: view.prefix, message: view.message, prompt: view.prompt, scroll: c.scroll });
+		const status = statusText({ vm: c.vm, mode: c.mode, writer: c.writer, width, prefix: view.prefix, message: view.message, prompt: view.prompt, scroll: c.scroll, glass: c.glass });
 		segments.push({ x: 0, y: body, width, text: `\x1b[7m${status}` });
 		return {
 			segments,

@@ -38,9 +38,9 @@ export class Scrollback {
 	}
 
 	/** Reads the whole boot from `log`; the view moves to its end when it is there. */
-	readLog(log: string): void {
+	readLog(log: string, opts: { text?: boolean } = {}): void {
 		this.loading = true;
-		loadHistory(log, this.live.cols, this.live.rows).then(
+		loadHistory(log, this.live.cols, this.live.rows, opts).then(
 			(history) => {
 				this.loading = false;
 				if (this.closed) return history.dispose();

@@ -25,6 +25,8 @@ const MODULES = [
 	'drivers/net/virtio_net', 'drivers/virtio/virtio_dma_buf', 'drivers/gpu/drm/drm', 'drivers/gpu/drm/drm_kms_helper',
 	'drivers/gpu/drm/drm_shmem_helper', 'drivers/gpu/drm/virtio/virtio-gpu',
 ];
+const SPLEEN_DIR = '/usr/share/consolefonts';
+const SPLEEN = ['8x16', '12x24'];
 // console=ttyAMA0 last: it becomes /dev/console, where init's shell and messages go.
 const APPEND = 'console=tty1 console=ttyAMA0';
 
@@ -180,6 +182,13 @@ function buildInitramfs(x, kver) {
 		cpio.file(rel, readFileSync(f), statSync(f).mode & 0o777);
 	}
 	cpio.symlink('bin/unblank', 'blank');
+	// Spleen from Debian's fonts-spleen, for the glass tests: busybox loadfont puts it on tty1.
+	for (const d of ['usr', 'usr/share', 'usr/share/consolefonts']) cpio.dir(d);
+	for (const size of SPLEEN) {
+		const font = join(SPLEEN_DIR, `spleen-${size}.psfu.gz`);
+		if (!existsSync(font)) throw new Error(`${font} is missing: install Debian's fonts-spleen`);
+		cpio.file(`usr/share/consolefonts/spleen-${size}.psfu.gz`, readFileSync(font));
+	}
 	const names = [];
 	for (const m of MODULES) {
 		const src = join(x, 'lib', 'modules', kver, 'kernel', `${m}.ko`);
@@ -190,6 +199,20 @@ function buildInitramfs(x, kver) {
 	}
 	cpio.file('etc/modules', Buffer.from(names.join('\n') + '\n'));
 	return gzipSync(cpio.finish(), { level: 6 });
+}
+
+/*
+ * The Linux kernel's own console font (VGA 8x16, drivers/video/fonts/font_8x16.c) as a
+ * PSF1 file, cut out of the kernel image: the glass tests read the kernel's boot messages
+ * on tty1 in it before the guest loads Spleen. Found by its 'A' glyph; '0' must follow.
+ */
+function linuxConsoleFont(image) {
+	const A = Buffer.from('000010386cc6c6fec6c6c6c600000000', 'hex');
+	const at = image.indexOf(A);
+	const base = at - 0x41 * 16;
+	if (at < 0 || base < 0 || image.indexOf(A, at + 1) >= 0) throw new Error('the VGA 8x16 font is not in the kernel image exactly once');
+	if (image.subarray(base + 0x30 * 16, base + 0x31 * 16).toString('hex') !== '0000386cc6c6d6d6c6c66c3800000000') throw new Error('the kernel image has no VGA 8x16 font where its A is');
+	return Buffer.concat([Buffer.from([0x36, 0x04, 0x00, 16]), image.subarray(base, base + 256 * 16)]);
 }
 
 function build(pkgs, key) {
@@ -216,6 +239,7 @@ function build(pkgs, key) {
 		copyFileSync(join(x, 'boot', vmlinuz), join(out, 'Image'));
 		log(`initramfs for ${kver}`);
 		writeFileSync(join(out, 'initramfs.cpio.gz'), buildInitramfs(x, kver));
+		writeFileSync(join(out, 'linux-vga8x16.psf'), linuxConsoleFont(readFileSync(join(out, 'Image'))));
 		writeFileSync(join(out, 'info.json'), JSON.stringify({ ...pkgs, kver }, null, '\t') + '\n');
 		const final = join(cacheDir, key);
 		try {
@@ -232,7 +256,7 @@ function build(pkgs, key) {
 function result(key) {
 	const dir = join(cacheDir, key);
 	const info = JSON.parse(readFileSync(join(dir, 'info.json'), 'utf8'));
-	return { kernel: join(dir, 'Image'), initrd: join(dir, 'initramfs.cpio.gz'), append: APPEND, kver: info.kver, key };
+	return { kernel: join(dir, 'Image'), initrd: join(dir, 'initramfs.cpio.gz'), append: APPEND, kver: info.kver, key, linuxFont: join(dir, 'linux-vga8x16.psf') };
 }
 
 function main() {

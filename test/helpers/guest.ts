@@ -4,7 +4,8 @@
 // then a root shell with the prompt "# " (busybox ash: the prompt is followed by ESC[6n,
 // a cursor position query, so match screen text or /# /, not /# $/ on raw bytes).
 // Kernel options: obsdtui.ip=A/N, obsdtui.mtu=N, obsdtui.ipv6=1, obsdtui.lines=N.
-// Shell commands: `lines N [USEC]`, `blank` (framebuffer all black), `unblank`, `poweroff -f`.
+// Shell commands: `lines N [USEC]`, `blank` (framebuffer all black), `unblank`, `poweroff -f`,
+// `glass-text ...` (known text on the framebuffer console; see test/guest/rootfs/bin/glass-text).
 // Text written to /dev/tty1 shows on the virtio-gpu framebuffer (spec gpu: "WxH").
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ export interface TestGuest {
 	initrd: string;
 	/** Kernel command line the guest needs (consoles); add options after it. */
 	append: string;
+	/** The kernel's own console font (VGA 8x16) as a PSF1 file, for reading its boot messages on the glass. */
+	linuxFont: string;
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -53,7 +56,7 @@ function build(): TestGuest | null {
 	if (r.stderr) process.stderr.write(r.stderr);
 	const g = JSON.parse(r.stdout) as TestGuest;
 	if (!existsSync(g.kernel) || !existsSync(g.initrd)) throw new Error(`test guest build printed missing files: ${r.stdout.trim()}`);
-	return { kernel: g.kernel, initrd: g.initrd, append: g.append };
+	return { kernel: g.kernel, initrd: g.initrd, append: g.append, linuxFont: g.linuxFont };
 }
 
 /**

@@ -1,0 +1,83 @@
+// The glass console on the real guest: QEMU serves the virtio-gpu framebuffer over VNC on
+// a unix socket, the daemon reads it as text. The guest's init draws known text on tty1
+// (test/guest/rootfs/bin/glass-text): the kernel's boot messages in its own font, then
+// Spleen loaded with busybox loadfont, numbered lines at a serial-like pace and in a
+// burst, colours, reverse video, a ddb-like prompt, and a shell typed into over VNC.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { Sandbox } from '../helpers/cli.ts';
+import { testGuest, guestUnavailableReason, type TestGuest } from '../helpers/guest.ts';
+
+const box = new Sandbox('otg');
+let guest: TestGuest | null = null;
+
+before(async () => {
+	guest = await testGuest();
+});
+after(() => box.cleanup());
+
+const SLOW = 60;
+const BURST_END = 400;
+
+test('glass: the framebuffer console read as text, waited on, typed into', async (t) => {
+	if (!guest) return t.skip(guestUnavailableReason());
+	const g = guest;
+	await box.ok(['up', 'g1', '--kernel', g.kernel, '--initrd', g.initrd, '--append', g.append, '--gpu', '1024x768', '--glass-font', g.linuxFont, '--mem', '512', '--net', 'none']);
+	const wait = (re: string, ...flags: string[]) => box.ok(['wait', 'g1', '--for', re, '--timeout', '240', ...flags], { timeoutMs: 260000 });
+	const serial = async (cmd: string, done: string) => {
+		await box.ok(['send', 'g1', `${cmd}; echo ${done}-$((6*7))`]);
+		await wait(`${done}-42`, '--serial');
+	};
+
+	// The kernel's own messages on tty1, in its built-in font (found without being told which).
+	await wait('OBSDTUI-GUEST: ready', '--serial');
+	assert.match(await wait('Run /init as init process', '--glass'), /Run \/init as init process/);
+	await wait('OBSDTUI-GUEST: tty1 ready', '--glass');
+	const early = JSON.parse(await box.ok(['ls', '--json'])).vms.find((v: { name: string }) => v.name === 'g1');
+	assert.equal(early.glass.font, 'linux-vga8x16');
+	assert.equal(early.glass.cols, 128);
+	assert.equal(early.glass.rows, 48);
+
+	// Spleen, then numbered lines at a serial-like pace: none may be missing.
+	await serial('glass-text font 8x16', 'FONT');
+	await serial(`glass-text lines 1 ${SLOW} 150000`, 'SLOW');
+	await wait(`glass line ${String(SLOW).padStart(6, '0')}`, '--glass');
+	// A burst of several screens at once: lines may fall into a marked gap, none is invented.
+	await serial(`glass-text burst ${SLOW + 1} ${BURST_END}`, 'BURST');
+	await wait(`glass line ${String(BURST_END).padStart(6, '0')}`, '--glass');
+	await serial('glass-text colours', 'COLOURS');
+	await wait('bright text', '--glass');
+	await serial('glass-text prompt', 'PROMPT');
+	// The prompt stays open (no newline after it): `$` is the end of what the glass shows.
+	assert.equal((await wait('ddb\\{0\\}> $', '--glass')).trim(), 'ddb{0}>');
+	const font = JSON.parse(await box.ok(['ls', '--json'])).vms.find((v: { name: string }) => v.name === 'g1').glass;
+	assert.equal(font.font, 'spleen-8x16');
+
+	// Typing over VNC reaches a shell on tty1, and its echo comes back on the glass.
+	await serial('glass-text shell', 'SHELL');
+	await wait('tty1# $', '--glass');
+	await box.ok(['send', 'g1', '--glass', 'echo typed-$((6*7))']);
+	await wait('\ntyped-42\n', '--glass');
+
+	const stream = await box.ok(['log', 'g1', '--glass']);
+	const lines = stream.split('\n');
+	assert.ok(!stream.includes('\ufffd'), `a cell matched no glyph:\n${lines.filter((l) => l.includes('\ufffd')).join('\n')}`);
+	// Each numbered line once, in order; where some are missing, a gap line stands there.
+	const numbered = lines.map((l, i) => ({ i, m: /^glass line (\d{6})$/.exec(l) })).filter((x) => x.m);
+	const numbers = numbered.map((x) => Number(x.m![1]));
+	assert.deepEqual(numbers.slice(0, SLOW), Array.from({ length: SLOW }, (_, k) => k + 1), 'the slow lines, all of them, once each');
+	for (let k = 1; k < numbered.length; k++) {
+		const [a, b] = [numbers[k - 1], numbers[k]];
+		assert.ok(b > a, `line ${b} after ${a}: out of order or repeated`);
+		if (b !== a + 1) {
+			const between = lines.slice(numbered[k - 1].i + 1, numbered[k].i);
+			assert.ok(between.some((l) => l.startsWith('[glass: ')), `lines ${a + 1}..${b - 1} missing without a gap line`);
+		}
+	}
+	assert.equal(numbers.at(-1), BURST_END);
+	for (const want of ['kernel white on blue', 'plain reverse video plain', 'bright text', 'OBSDTUI-GUEST: tty1 ready']) {
+		assert.equal(lines.filter((l) => l === want).length, 1, `exactly one line ${JSON.stringify(want)}`);
+	}
+	assert.ok(lines.includes('ddb{0}> tty1# echo typed-$((6*7))'), 'the typed command echoed after the prompts');
+	assert.ok(lines.includes('typed-42'));
+});
