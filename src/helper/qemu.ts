@@ -23,6 +23,11 @@ export function qmpSocketPath(vmDir: string): string {
 	return join(vmDir, 'qmp.sock');
 }
 
+/** QEMU's VNC server for a VM with a GPU: the daemon's RFB client reads the framebuffer here. */
+export function vncSocketPath(vmDir: string): string {
+	return join(vmDir, 'vnc.sock');
+}
+
 /** The host end of an `observe` network, bound by the helper. */
 export function netSocketPath(vmDir: string): string {
 	return join(vmDir, 'net.sock');
@@ -169,6 +174,20 @@ function netArgs(spec: VmSpec, vmDir: string): string[] {
 	return ['-netdev', netdev, '-device', `virtio-net-pci,netdev=n0,id=net0,mac=${net.mac}${mtu},romfile=`];
 }
 
+function gpuArgs(spec: VmSpec, vmDir: string): string[] {
+	if (!spec.gpu) return [];
+	return [
+		'-device', `virtio-gpu-pci,id=gpu0,xres=${spec.gpu.width},yres=${spec.gpu.height}`,
+		// VNC on a unix socket only (no TCP port): the daemon's RFB client reads the
+		// framebuffer as it changes instead of polling screendump, and types on the glass.
+		// The state dir is 0700, so the socket is ours alone.
+		'-vnc', `unix:${optValue(socketPath(vncSocketPath(vmDir)))}`,
+		// A keyboard for those keys: OpenBSD has no virtio input driver, but xhci(4) and
+		// ukbd(4) attach on every arm64 kernel (Linux: xhci-pci, usbhid).
+		'-device', 'qemu-xhci,id=usb0', '-device', 'usb-kbd,bus=usb0.0',
+	];
+}
+
 function machine(spec: VmSpec, accel: string): string {
 	// OpenBSD/arm64 hangs after the ACPI tables on `virt`; without ACPI it boots via FDT.
 	let m = spec.acpi ? 'virt' : 'virt,acpi=off';
@@ -215,7 +234,7 @@ export async function qemuArgv(spec: VmSpec, vmDir: string, opts: QemuArgvOption
 		...(await kernelArgs(spec)),
 		...(await diskArgs(spec)),
 		...netArgs(spec, vmDir),
-		...(spec.gpu ? ['-device', `virtio-gpu-pci,id=gpu0,xres=${spec.gpu.width},yres=${spec.gpu.height}`] : []),
+		...gpuArgs(spec, vmDir),
 		...spec.qemuArgs,
 	];
 	// The helper owns the host end of an observe network: it binds net.sock, QEMU sends to it.

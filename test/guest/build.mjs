@@ -24,6 +24,9 @@ const MODULES = [
 	'drivers/virtio/virtio_pci', 'drivers/block/virtio_blk', 'net/core/failover', 'drivers/net/net_failover',
 	'drivers/net/virtio_net', 'drivers/virtio/virtio_dma_buf', 'drivers/gpu/drm/drm', 'drivers/gpu/drm/drm_kms_helper',
 	'drivers/gpu/drm/drm_shmem_helper', 'drivers/gpu/drm/virtio/virtio-gpu',
+	// The USB keyboard QEMU adds with a GPU (VNC key events reach tty1 through it).
+	'drivers/usb/common/usb-common', 'drivers/usb/core/usbcore', 'drivers/usb/host/xhci-hcd', 'drivers/usb/host/xhci-pci',
+	'drivers/hid/hid', 'drivers/hid/usbhid/usbhid', 'drivers/hid/hid-generic',
 ];
 const SPLEEN_DIR = '/usr/share/consolefonts';
 const SPLEEN = ['8x16', '12x24'];

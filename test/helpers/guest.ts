@@ -6,7 +6,8 @@
 // Kernel options: obsdtui.ip=A/N, obsdtui.mtu=N, obsdtui.ipv6=1, obsdtui.lines=N.
 // Shell commands: `lines N [USEC]`, `blank` (framebuffer all black), `unblank`, `poweroff -f`,
 // `glass-text ...` (known text on the framebuffer console; see test/guest/rootfs/bin/glass-text).
-// Text written to /dev/tty1 shows on the virtio-gpu framebuffer (spec gpu: "WxH").
+// Text written to /dev/tty1 shows on the virtio-gpu framebuffer (spec gpu: "WxH"); a second
+// shell runs on tty1, reading the USB keyboard QEMU adds with a GPU (keys typed over VNC).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -66,6 +66,8 @@ test('EFI firmware file, two disks, observe network, GPU, extra args, KVM on arm
 		'-netdev', `dgram,id=n0,local.type=unix,local.path=${vm}/vm-net.sock,remote.type=unix,remote.path=${vm}/net.sock`,
 		'-device', 'virtio-net-pci,netdev=n0,id=net0,mac=52:54:00:aa:bb:cc,romfile=',
 		'-device', 'virtio-gpu-pci,id=gpu0,xres=1280,yres=800',
+		// The framebuffer and keyboard over VNC, on a unix socket only.
+		'-vnc', `unix:${vm}/vnc.sock`, '-device', 'qemu-xhci,id=usb0', '-device', 'usb-kbd,bus=usb0.0',
 		'-no-reboot',
 	]);
 });
