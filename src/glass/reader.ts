@@ -512,34 +512,34 @@ export class GlassReader {
 		return -1;
 	}
 
-	/** Up to SAMPLES ink pixels spread over the frame, found from evenly spaced starting points. */
+	/**
+	 * Up to SAMPLES ink pixels spread over the frame, found by scanning forward from evenly
+	 * spaced starting points. One per pixel column: the edge of a coloured area (a blue
+	 * text area beside black margins) lines up in one column and would otherwise fill the
+	 * samples with cells that any grid reads as a half block.
+	 */
 	private samples(px: Pixels): [number, number][] {
 		const { width, height, data } = px;
 		const total = width * height;
 		const out: [number, number][] = [];
-		const seen = new Set<number>();
-		for (let k = 0; k < SAMPLES; k++) {
-			// A stride coprime-ish with the width so the starts do not line up in columns.
-			let i = Math.floor(((k + 0.5) * total) / SAMPLES) + ((k * 7919) % width);
-			const end = Math.min(total, i + total / SAMPLES);
-			for (; i < end; i++) {
-				const x = i % width;
-				if (x > 0 && data[i] !== data[i - 1]) break;
-			}
-			if (i >= end || seen.has(i)) continue;
-			seen.add(i);
+		const columns = new Set<number>();
+		const isInk = (i: number): boolean => {
+			const x = i % width;
+			return x > 0 && data[i] !== data[i - 1] && !columns.has(x);
+		};
+		const take = (i: number): void => {
+			columns.add(i % width);
 			out.push([i % width, Math.floor(i / width)]);
+		};
+		for (let k = 0; k < SAMPLES; k++) {
+			// The starts move along a row too, so they do not all begin in one column.
+			let i = Math.floor((k * total) / SAMPLES) + ((k * 7919) % width);
+			const end = Math.min(total, Math.floor(((k + 1) * total) / SAMPLES) + width);
+			while (i < end && !isInk(i)) i++;
+			if (i < end) take(i);
 		}
 		// Too little found in the even spread (a few words on a screen): scan everything.
-		if (out.length < 8) {
-			for (let i = 1; i < total && out.length < SAMPLES; i++) {
-				if (i % width > 0 && data[i] !== data[i - 1] && !seen.has(i)) {
-					seen.add(i);
-					out.push([i % width, Math.floor(i / width)]);
-					i += 97;
-				}
-			}
-		}
+		if (out.length < 8) for (let i = 1; i < total && out.length < SAMPLES; i++) if (isInk(i)) take(i);
 		return out;
 	}
 }
