@@ -16,9 +16,10 @@ import replay from './replay.ts';
 import demo from './demo.ts';
 import net from './net.ts';
 import screen from './screen.ts';
+import glass from './glass.ts';
 import scan from './scan.ts';
 import dmesg from './dmesg.ts';
 import report from './report.ts';
 import ddb from './ddb.ts';
 
-export const commands: CommandModule[] = [tui, up, down, rm, ls, attach, consoleCmd, log, send, wait, replay, demo, net, screen, scan, dmesg, report, ddb, daemon, doctor];
+export const commands: CommandModule[] = [tui, up, down, rm, ls, attach, consoleCmd, log, send, wait, replay, demo, net, screen, glass, scan, dmesg, report, ddb, daemon, doctor];

@@ -110,6 +110,19 @@ function run(args: string[]): Promise<{ code: number | null; out: string; err: s
 	});
 }
 
+/** The subcommands a command's --help lists ("obsdtui glass read <images..>  ..."). */
+function subcommands(help: string, name: string): string[] {
+	const at = help.indexOf('\nCommands:\n');
+	if (at < 0) return [];
+	const subs: string[] = [];
+	for (const line of help.slice(at + 11).split('\n')) {
+		if (!line.trim()) break;
+		const m = new RegExp(`^ {2}obsdtui ${escape(name)} ([a-z][\\w-]*)`).exec(line);
+		if (m) subs.push(m[1]);
+	}
+	return subs;
+}
+
 function commandName(c: (typeof commands)[number]): string {
 	const spec = Array.isArray(c.command) ? c.command[0] : c.command;
 	return String(spec).split(' ')[0];
@@ -161,6 +174,13 @@ test('every command, option and choice in --help is in the page', async () => {
 		// A parser that found nothing would pass every page: it must find up's options.
 		if (name === 'up') assert.ok(help.long.includes('kernel') && help.short.includes('f'), h.out);
 		missing.push(...undocumented(page, name, help));
+		// A command with subcommands (glass read): each one's options belong in its entry too.
+		for (const sub of subcommands(h.out, name)) {
+			const sh = await run([name, sub, '--help']);
+			assert.equal(sh.code, 0, `obsdtui ${name} ${sub} --help exited ${sh.code}: ${sh.err}`);
+			missing.push(...undocumented(page, name, parseHelp(sh.out)).map((m) => m.replace(`${name} `, `${name} ${sub} `)));
+			if (!new RegExp(`^\\.It Cm ${escape(name)} ${escape(sub)}\\b`, 'm').test(page)) missing.push(`command ${name} ${sub}`);
+		}
 	}
 	assert.deepEqual(missing, [], `docs/obsdtui.1 does not document: ${missing.join(', ')}`);
 });
@@ -173,6 +193,11 @@ test('the check above notices an option, a command or a choice the page lost', (
 	const noHvf = page.replace(/\bhvf\b/g, 'xxx');
 	assert.deepEqual(undocumented(noHvf, 'up', help), ['up choice hvf']);
 	assert.deepEqual(undocumented(page, 'frobnicate', help), ['command frobnicate']);
+	// Subcommands: found in a command's --help, and their options checked in its entry.
+	assert.deepEqual(subcommands('obsdtui glass <command>\n\nCommands:\n  obsdtui glass read <images..>  Print the text\n                                 (PNG or PPM)\n\nOptions:\n  -h, --help\n', 'glass'), ['read']);
+	const glassRead: Help = { long: ['font', 'json'], short: [], choices: [] };
+	assert.deepEqual(undocumented(page, 'glass', glassRead), []);
+	assert.deepEqual(undocumented(page.replace(/Fl -font/g, 'Fl -fnt'), 'glass', glassRead), ['glass --font']);
 	assert.deepEqual(parseHelp('Options:\n  -f, --spec  VM spec\n      --kernel  k\n                and --wrapped text\n  -h, --help\n'), {
 		long: ['spec', 'kernel'],
 		short: ['f'],
