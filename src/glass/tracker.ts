@@ -57,11 +57,27 @@
 //    starts afresh.
 import type { FrameHint, GlassScreen, TrackerOutput } from './types.ts';
 
-/** The previous screen, as the tracker keeps it. */
-interface Seen {
+/** One screen, read for the tracker. */
+interface Frame {
+	/** Each row's text, trailing spaces trimmed. */
 	rows: string[];
 	cols: number;
-	/** The open row: rows above it were written out, rows below it are blank. */
+	/** The last non-blank row, -1 if none. */
+	lnb: number;
+	/** The cursor's row, if the reader saw the cursor. */
+	cursor: number | undefined;
+	/** The cursor's column (for the open line's trailing spaces). */
+	cursorCol: number;
+	/** The open row: the cursor's or the last non-blank row, whichever is lower. */
+	ext: number;
+	/** May lines have scrolled off the top? See rule 7. */
+	full: boolean;
+	hint: FrameHint | undefined;
+}
+
+/** The last screen the tracker explained: rows above `open` are written out, rows below it are blank. */
+interface Seen {
+	frame: Frame;
 	open: number;
 }
 
@@ -81,137 +97,184 @@ export function rowText(cells: readonly { ch: string }[]): string {
 	return end === s.length ? s : s.slice(0, end);
 }
 
+function read(screen: GlassScreen, hint: FrameHint | undefined): Frame {
+	const rows = screen.cells.map(rowText);
+	const R = rows.length;
+	let lnb = R - 1;
+	while (lnb >= 0 && rows[lnb] === '') lnb--;
+	const c = screen.cursor;
+	const cursor = c && Number.isInteger(c.row) && c.row >= 0 && c.row < R ? c.row : undefined;
+	const cursorCol = c && cursor !== undefined ? Math.min(Math.max(0, Math.trunc(c.col) || 0), screen.cols) : 0;
+	const ext = Math.max(lnb, cursor ?? -1, 0);
+	// Only a cursor on the bottom row says lines may have scrolled off; without a cursor,
+	// blank rows at the bottom may be blank lines, so any screen with text may have.
+	const full = cursor !== undefined ? ext === R - 1 : lnb >= 0;
+	return { rows, cols: screen.cols, lnb, cursor, cursorCol, ext, full, hint };
+}
+
 function compatible(old: string, now: string): boolean {
 	return old === '' || now === '' || old[0] === now[0];
 }
 
+/** Rule 2: is a scroll by d rows consistent with the previous screen and the new one? */
+function fits(prev: Seen, f: Frame, d: number): boolean {
+	const from = prev.open - d;
+	const old = prev.frame.rows;
+	const rows = f.rows;
+	let evidence = false;
+	for (let i = 0; i < from; i++) {
+		const r = rows[i];
+		if (r !== old[i + d]) return false;
+		if (r !== '') evidence = true;
+	}
+	if (d === 0) return true;
+	if (f.cursor !== undefined && Math.max(f.lnb, f.cursor, from) !== rows.length - 1) return false;
+	const oldOpen = old[prev.open];
+	const now = rows[from];
+	if (from === 0) return oldOpen !== '' && now.startsWith(oldOpen);
+	if (!compatible(oldOpen, now)) return false;
+	return evidence || (oldOpen !== '' && now.startsWith(oldOpen));
+}
+
+/** Every consistent scroll, smallest (longest overlap) first. */
+function fitting(prev: Seen, f: Frame): number[] {
+	const out: number[] = [];
+	for (let d = 0; d <= prev.open; d++) if (fits(prev, f, d)) out.push(d);
+	return out;
+}
+
+function sameRows(a: string[], b: string[]): boolean {
+	return a.length === b.length && a.every((r, i) => r === b[i]);
+}
+
 export class ScrollTracker {
 	private seen: Seen | undefined;
-	private cursorAt: { row: number; col: number } | undefined;
+	/** Rule 5: a screen no scroll explains, kept back until the next screen says what it was. */
+	private held: Frame | undefined;
 
 	push(screen: GlassScreen, hint?: FrameHint): TrackerOutput {
-		const rows = screen.cells.map(rowText);
-		const R = rows.length;
-		let lnb = R - 1;
-		while (lnb >= 0 && rows[lnb] === '') lnb--;
-		const c = screen.cursor;
-		const cursor = c && Number.isInteger(c.row) && c.row >= 0 && c.row < R ? c.row : undefined;
-		const ext = Math.max(lnb, cursor ?? -1, 0);
-		// May lines have scrolled off the top? Only a cursor on the bottom row says so for
-		// sure; without a cursor, blank rows at the bottom may be blank lines: assume it may.
-		const full = cursor !== undefined ? ext === R - 1 : lnb >= 0;
-		// The open line as typed so far: a prompt's trailing space is shown by the cursor after it.
-		this.cursorAt = cursor !== undefined && c ? { row: cursor, col: Math.min(Math.max(0, Math.trunc(c.col)), screen.cols) } : undefined;
+		const f = read(screen, hint);
 		const out: string[] = [];
 		const prev = this.seen;
-
 		if (!prev) {
 			if (hint?.discontinuity) out.push(gapLine(`gap: ${hint.discontinuity}`));
-			else if (lnb >= 0 && full) out.push(gapLine('earlier lines may have scrolled off before the first screen seen'));
-			return this.page(out, rows, screen.cols, ext);
+			else if (f.lnb >= 0 && f.full) out.push(gapLine('earlier lines may have scrolled off before the first screen seen'));
+			this.page(out, f);
+			return this.result(out);
 		}
-
-		if (R !== prev.rows.length || screen.cols !== prev.cols) {
-			this.finishOpen(out, prev, rows);
-			out.push(gapLine(`gap: ${hint?.discontinuity ?? `screen size changed from ${prev.cols}x${prev.rows.length} to ${screen.cols}x${R}`}`));
-			return this.page(out, rows, screen.cols, ext);
+		const geometry = f.rows.length !== prev.frame.rows.length || f.cols !== prev.frame.cols;
+		if (this.held) {
+			// A held screen that the new one skips over (the new one continues the screen before
+			// it) and that shows no row but theirs (or rows with unreadable cells) was caught
+			// mid-scroll, half copied: dropped, losing nothing. Otherwise it was real: taken now.
+			const held = this.held;
+			this.held = undefined;
+			const torn =
+				!geometry &&
+				!hint?.discontinuity &&
+				fitting(prev, f).length > 0 &&
+				held.rows.every((r) => r === '' || r.includes('\uFFFD') || prev.frame.rows.includes(r) || f.rows.includes(r));
+			if (!torn) this.unexplained(out, prev, held);
 		}
-
-		const same = rows.every((r, i) => r === prev.rows[i]);
-		const fits: number[] = [];
-		for (let d = 0; d <= prev.open; d++) if (this.fits(prev, rows, d, lnb, cursor)) fits.push(d);
-		const hinted = hint?.scrolled !== undefined && fits.includes(hint.scrolled) ? hint.scrolled : undefined;
-
-		if (hint?.discontinuity) {
-			const exact = same || (fits.length === 1 && (fits[0] > 0 || prev.rows.slice(0, prev.open).some((r) => r !== '')));
-			if (!exact) {
-				this.finishOpen(out, prev, rows);
-				out.push(gapLine(`gap: ${hint.discontinuity}`));
-				return this.page(out, rows, screen.cols, ext);
-			}
-		}
-
-		if (fits.length > 0) {
-			const d = hinted ?? fits[0];
-			// Periodic: a second alignment fits whose period is at most half the overlap, i.e.
-			// the overlapping rows hold the same block at least twice over.
-			const periodic = fits.length > 1 && fits[1] - fits[0] <= (prev.open - fits[0]) / 2;
-			if (hinted === undefined && periodic && !same && Math.max(lnb, cursor ?? -1) === R - 1)
-				out.push(gapLine('repeated rows make the scroll ambiguous: identical lines may have scrolled by unseen'));
-			const from = prev.open - d;
-			const open = Math.max(lnb, cursor ?? -1, from);
-			for (let i = from; i < open; i++) out.push(rows[i]);
-			this.seen = { rows, cols: screen.cols, open };
-			return { lines: out, open: this.openText(rows, open) };
-		}
-
-		// No scroll explains the new screen: a clear or redraw, or more than a screen went by.
-		let kept = 0;
-		let written = 0;
-		for (let i = 0; i < ext; i++) {
-			if (rows[i] === '') continue;
-			written++;
-			if (i < prev.open && rows[i] === prev.rows[i]) kept++;
-		}
-		const scrolled = (hint?.scrolled ?? 0) > 0;
-		if (scrolled || (full && (kept === 0 || kept * 2 < written))) {
-			this.finishOpen(out, prev, rows);
-			out.push(gapLine(cursor === undefined && !scrolled ? 'no overlap with the previous screen and no cursor: lines may have scrolled by unseen' : 'more than a screen scrolled by unseen'));
-			return this.page(out, rows, screen.cols, ext);
-		}
-		const oldOpen = prev.rows[prev.open];
-		if (oldOpen !== '' && rows[prev.open] !== oldOpen) out.push(oldOpen);
-		for (let i = 0; i < ext; i++) if (!(i < prev.open && rows[i] === prev.rows[i])) out.push(rows[i]);
-		this.seen = { rows, cols: screen.cols, open: ext };
-		return { lines: out, open: this.openText(rows, ext) };
+		this.next(out, f);
+		return this.result(out);
 	}
 
 	flush(): string[] {
+		const out: string[] = [];
+		if (this.seen && this.held) this.unexplained(out, this.seen, this.held);
 		const prev = this.seen;
 		this.seen = undefined;
-		if (!prev) return [];
-		const open = prev.rows[prev.open];
-		return open === '' ? [] : [open];
+		this.held = undefined;
+		if (prev && prev.frame.rows[prev.open] !== '') out.push(prev.frame.rows[prev.open]);
+		return out;
 	}
 
-	/** Rule 2: is a scroll by d rows consistent with the previous and the new screen? */
-	private fits(prev: Seen, rows: string[], d: number, lnb: number, cursor: number | undefined): boolean {
-		const from = prev.open - d;
-		let evidence = d === 0;
-		for (let i = 0; i < from; i++) {
-			const r = rows[i];
-			if (r !== prev.rows[i + d]) return false;
-			if (r !== '') evidence = true;
+	/** The new screen against the last explained one. */
+	private next(out: string[], f: Frame): void {
+		const prev = this.seen!;
+		const old = prev.frame;
+		const R = f.rows.length;
+		if (R !== old.rows.length || f.cols !== old.cols) {
+			this.finishOpen(out, prev, f);
+			out.push(gapLine(`gap: ${f.hint?.discontinuity ?? `screen size changed from ${old.cols}x${old.rows.length} to ${f.cols}x${R}`}`));
+			this.page(out, f);
+			return;
 		}
-		if (d === 0) return true;
-		const R = rows.length;
-		if (cursor !== undefined && Math.max(lnb, cursor, from) !== R - 1) return false;
-		const oldOpen = prev.rows[prev.open];
-		const now = rows[from];
-		if (from === 0) return oldOpen !== '' && now.startsWith(oldOpen);
-		if (!compatible(oldOpen, now)) return false;
-		return evidence || (oldOpen !== '' && now.startsWith(oldOpen));
+		const same = sameRows(f.rows, old.rows);
+		const ds = fitting(prev, f);
+		if (f.hint?.discontinuity) {
+			// Rule 6: continuity across it only when the screens overlap exactly.
+			const exact = same || (ds.length === 1 && (ds[0] > 0 || old.rows.slice(0, prev.open).some((r) => r !== '')));
+			if (!exact) {
+				this.finishOpen(out, prev, f);
+				out.push(gapLine(`gap: ${f.hint.discontinuity}`));
+				this.page(out, f);
+				return;
+			}
+		}
+		if (ds.length === 0) {
+			this.held = f;
+			return;
+		}
+		const scrolled = f.hint?.scrolled;
+		const hinted = scrolled !== undefined && ds.includes(scrolled) ? scrolled : undefined;
+		const d = hinted ?? ds[0];
+		// Rule 3. Periodic: a second alignment fits whose period is at most half the overlap,
+		// that is, the overlapping rows hold the same block at least twice over.
+		const periodic = ds.length > 1 && ds[1] - ds[0] <= (prev.open - ds[0]) / 2;
+		if (hinted === undefined && periodic && !same && Math.max(f.lnb, f.cursor ?? -1) === R - 1)
+			out.push(gapLine('repeated rows make the scroll ambiguous: identical lines may have scrolled by unseen'));
+		// Rule 4.
+		const from = prev.open - d;
+		const open = Math.max(f.ext, from);
+		for (let i = from; i < open; i++) out.push(f.rows[i]);
+		this.seen = { frame: f, open };
+	}
+
+	/** Rule 5: a screen no scroll explains, taken as it is: a gap, or a clear or redraw. */
+	private unexplained(out: string[], prev: Seen, f: Frame): void {
+		const old = prev.frame;
+		let kept = 0;
+		let written = 0;
+		for (let i = 0; i < f.ext; i++) {
+			if (f.rows[i] === '') continue;
+			written++;
+			if (i < prev.open && f.rows[i] === old.rows[i]) kept++;
+		}
+		const scrolled = (f.hint?.scrolled ?? 0) > 0;
+		if (scrolled || (f.full && (kept === 0 || kept * 2 < written))) {
+			this.finishOpen(out, prev, f);
+			out.push(gapLine(f.cursor === undefined && !scrolled ? 'no overlap with the previous screen and no cursor: lines may have scrolled by unseen' : 'more than a screen scrolled by unseen'));
+			this.page(out, f);
+			return;
+		}
+		this.finishOpen(out, prev, f);
+		for (let i = 0; i < f.ext; i++) if (!(i < prev.open && f.rows[i] === old.rows[i])) out.push(f.rows[i]);
+		this.seen = { frame: f, open: f.ext };
 	}
 
 	/** The previous open line is final when the new screen no longer shows it on its row. */
-	private finishOpen(out: string[], prev: Seen, rows: string[]): void {
-		const open = prev.rows[prev.open];
-		if (open !== '' && rows[prev.open] !== open) out.push(open);
+	private finishOpen(out: string[], prev: Seen, f: Frame): void {
+		const open = prev.frame.rows[prev.open];
+		if (open !== '' && f.rows[prev.open] !== open) out.push(open);
 	}
 
 	/** Rules 6 and 7: a screen taken as it is, from its first non-blank row. */
-	private page(out: string[], rows: string[], cols: number, ext: number): TrackerOutput {
+	private page(out: string[], f: Frame): void {
 		let i = 0;
-		while (i < ext && rows[i] === '') i++;
-		for (; i < ext; i++) out.push(rows[i]);
-		this.seen = { rows, cols, open: ext };
-		return { lines: out, open: this.openText(rows, ext) };
+		while (i < f.ext && f.rows[i] === '') i++;
+		for (; i < f.ext; i++) out.push(f.rows[i]);
+		this.seen = { frame: f, open: f.ext };
 	}
 
-	/** The open row's text, with the spaces up to the cursor when the cursor is on it (`# `). */
-	private openText(rows: string[], open: number): string {
-		const text = rows[open] ?? '';
-		const at = this.cursorAt;
-		return at && at.row === open && at.col > text.length ? text.padEnd(at.col) : text;
+	/** The lines, and the open line: the held screen's if one is held (it is what the glass shows). */
+	private result(lines: string[]): TrackerOutput {
+		const f = this.held ?? this.seen!.frame;
+		const open = this.held ? f.ext : this.seen!.open;
+		const text = f.rows[open] ?? '';
+		// Rule 8: a prompt's trailing space is shown by the cursor after it.
+		const padded = f.cursor === open && f.cursorCol > text.length ? text.padEnd(f.cursorCol) : text;
+		return { lines, open: padded };
 	}
 }

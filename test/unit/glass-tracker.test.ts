@@ -91,11 +91,12 @@ test('a screenful of new text per frame (rows-1 lines above the cursor row) is a
 		const frames = paced(rows, geo, k);
 		const t = new ScrollTracker();
 		const first = t.push(frames[0]);
-		const second = t.push(frames[1]);
+		// A screen that no scroll explains is held until the next one says what it was.
+		assert.deepEqual(t.push(frames[1]), { lines: [], open: '' }, `k=${k}`);
+		const second = t.flush();
 		const shown = frames[1].cells.map((r) => r.map((c) => c.ch).join('').trimEnd());
-		assert.equal(second.lines[0], '[glass: more than a screen scrolled by unseen]', `k=${k}`);
-		assert.deepEqual(second.lines.slice(1), shown.slice(0, geo.rows - 1), `k=${k}: the new screen's rows follow the gap line`);
-		assert.equal(second.open, '');
+		assert.equal(second[0], '[glass: more than a screen scrolled by unseen]', `k=${k}`);
+		assert.deepEqual(second.slice(1), shown.slice(0, geo.rows - 1), `k=${k}: the new screen's rows follow the gap line`);
 		assert.match(first.lines[0], /^\[glass: earlier lines may have scrolled off before the first screen seen\]$/);
 		const got = stream(frames);
 		assertGapConsistent(got, rows);
@@ -276,17 +277,21 @@ test('clear screen: rows already written are not repeated, the open line is kept
 	const con2 = new ConsoleStandIn(80, 24).write('bsd  bsd.rd  etc\ntest# clear');
 	assert.deepEqual(t2.push(con2.screen()).lines, ['bsd  bsd.rd  etc']);
 	o = t2.push(con2.clear().write('test# ').screen());
-	assert.deepEqual(o, { lines: ['test# clear'], open: 'test# ' });
+	assert.deepEqual(o, { lines: [], open: 'test# ' }, 'a screen no scroll explains is held until the next one');
 	o = t2.push(con2.write('ls\nbsd  bsd.rd  etc\ntest# ').screen());
-	assert.deepEqual(o, { lines: ['test# ls', 'bsd  bsd.rd  etc'], open: 'test# ' });
+	assert.deepEqual(o, { lines: ['test# clear', 'test# ls', 'bsd  bsd.rd  etc'], open: 'test# ' });
 	// A redraw that shows the same text in one frame (a screen switch away and back) writes nothing.
 	o = t2.push(con2.clear().write('test# ls\nbsd  bsd.rd  etc\ntest# ').screen());
 	assert.deepEqual(o, { lines: [], open: 'test# ' });
-	// Seen through a blank frame, the same rows are new output as far as the glass can tell.
+	// Seen through a blank frame, the blank frame is dropped: it showed nothing the frames around it do not.
 	o = t2.push(con2.clear().screen());
-	assert.deepEqual(o, { lines: ['test#'], open: '' }, 'the prompt was on the glass and is gone');
+	assert.deepEqual(o, { lines: [], open: '' });
 	o = t2.push(con2.write('test# ls\nbsd  bsd.rd  etc\ntest# ').screen());
-	assert.deepEqual(o, { lines: ['test# ls', 'bsd  bsd.rd  etc'], open: 'test# ' });
+	assert.deepEqual(o, { lines: [], open: 'test# ' });
+	// A clear followed by other text: the cleared screen was real.
+	t2.push(con2.clear().screen());
+	o = t2.push(con2.write('test# date\n').screen());
+	assert.deepEqual(o, { lines: ['test#', 'test# date'], open: '' });
 });
 
 test('rows rewritten in place (a full-screen program) are written once per change', () => {
@@ -299,9 +304,42 @@ test('rows rewritten in place (a full-screen program) are written once per chang
 	let o = t.push(con.screen());
 	assert.deepEqual(o.lines, ['[glass: earlier lines may have scrolled off before the first screen seen]', ...top]);
 	con.put(0, 'load averages:  0.10,  0.12,  0.09    test 12:00:02').put(7, '  101 root     10    0  1K  1K idle');
+	assert.deepEqual(t.push(con.screen()).lines, [], 'held until the next screen');
 	o = t.push(con.screen());
 	assert.deepEqual(o.lines, ['load averages:  0.10,  0.12,  0.09    test 12:00:02', '  101 root     10    0  1K  1K idle']);
 	assert.deepEqual(t.push(con.screen()).lines, []);
+	con.put(0, 'load averages:  0.10,  0.12,  0.09    test 12:00:03');
+	t.push(con.screen());
+	assert.deepEqual(t.flush(), ['load averages:  0.10,  0.12,  0.09    test 12:00:03'], 'flush() takes a held screen as it is');
+});
+
+test('a screen caught mid-scroll (half copied) is dropped: no line twice, none lost', () => {
+	const geo = { cols: 80, rows: 24 };
+	const lines = glassRows(transcript(DDB), 80).slice(0, 40);
+	const con = new ConsoleStandIn(geo.cols, geo.rows);
+	const rowsOf = (s: GlassScreen) => s.cells.map((r) => r.map((c) => c.ch).join(''));
+	const frames: GlassScreen[] = [];
+	for (const [a, b] of [[0, 10], [10, 30]]) frames.push(con.write(lines.slice(a, b).map((l) => `${l}\n`).join('')).screen());
+	const before = frames[1];
+	const after = con.write(`${lines[30]}\n`).screen();
+	// copyrows moves the text area up by one row, top to bottom: caught when it has moved
+	// rows 0..9, halfway through row 10's pixels (cells no glyph matches), or at a row boundary.
+	const garbled = rowsOf(after).slice(0, 10).concat(['\uFFFD'.repeat(40)], rowsOf(before).slice(11));
+	const clean = rowsOf(after).slice(0, 10).concat(rowsOf(before).slice(10));
+	for (const torn of [garbled, clean]) {
+		const t = screenOf(torn, { ...geo, cursor: { row: 23, col: 0 } });
+		assert.deepEqual(stream([frames[0], frames[1], t, after]), lines.slice(0, 31));
+	}
+});
+
+test('an overlap of blank rows alone proves nothing: a gap line, not a guessed continuation', () => {
+	const geo = { cols: 80, rows: 24 };
+	const rows = glassRows(transcript(DDB), 80);
+	// The screen ends with a blank line; 100 rows later the screen starts with one.
+	const before = screenOf([...rows.slice(0, 22), ''], { ...geo, cursor: { row: 23, col: 0 } });
+	const after = screenOf(['', ...rows.slice(100, 122)], { ...geo, cursor: { row: 23, col: 0 } });
+	const got = stream([before, after]);
+	assert.deepEqual(got, ['[glass: earlier lines may have scrolled off before the first screen seen]', ...rows.slice(0, 22), '', '[glass: more than a screen scrolled by unseen]', ...rows.slice(100, 122)]);
 });
 
 test('a discontinuity: a gap line with the reason unless the screens overlap exactly', () => {
