@@ -6,6 +6,7 @@ import { connectDaemon } from '../client/client.ts';
 import { UserError } from '../common/errors.ts';
 import { checkVmName } from '../common/paths.ts';
 import { parseGpuSize, parseNetFlag, parseSpec } from '../common/spec.ts';
+import { loadFont } from '../devices/glass-files.ts';
 
 function readSpecFile(path: string): Record<string, unknown> {
 	let text: string;
@@ -71,7 +72,11 @@ export default command({
 		if (args.efi !== undefined) raw.efi = args.efi === '' ? true : resolve(String(args.efi));
 		if (args.net !== undefined) raw.net = parseNetFlag(String(args.net), name);
 		if (args.gpu !== undefined) raw.gpu = parseGpuSize(String(args.gpu));
-		if (args.glassFont !== undefined) raw.glassFonts = (args.glassFont as string[]).map((f) => resolve(String(f)));
+		if (args.glassFont !== undefined) {
+			// Checked here, where a bad file is a one-line error, not later in the daemon.
+			raw.glassFonts = (args.glassFont as string[]).map((f) => resolve(String(f)));
+			for (const f of raw.glassFonts as string[]) loadFont(f);
+		}
 		if (args.exec !== undefined) raw.command = String(args.exec);
 		if (args.serial !== undefined) raw.serial = { device: String(args.serial), ...(args.speed ? { speed: args.speed } : {}) };
 		if (raw.name !== undefined && raw.name !== name) throw new UserError(`the spec names the VM '${raw.name}', not '${name}'`);

@@ -21,6 +21,7 @@ import { bootGlassIndexPath, bootGlassPath } from '../helper/logfiles.ts';
 import { encodeData } from '../common/frame.ts';
 import { bytesToStrokes, strokeEvents, type KeyStroke } from '../glass/keys.ts';
 import type { FrameHint, GlassScreen, Pixels, Rect, TrackerOutput } from '../glass/types.ts';
+import { GAP_PREFIX } from '../glass/tracker.ts';
 import { ConsoleScreen } from './screen.ts';
 import { Viewer } from './viewer.ts';
 
@@ -212,7 +213,7 @@ export class GlassConsole extends EventEmitter {
 	private dropRepeated(lines: string[]): string[] {
 		const seed = this.seed;
 		this.seed = [];
-		const body = lines[0]?.startsWith('[glass: ') ? lines.slice(1) : lines;
+		const body = lines[0]?.startsWith(GAP_PREFIX) ? lines.slice(1) : lines;
 		for (let k = Math.min(seed.length, body.length); k >= 2; k--) {
 			let same = true;
 			for (let i = 0; i < k && same; i++) same = seed[seed.length - k + i] === body[i];

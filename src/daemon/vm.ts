@@ -9,7 +9,7 @@ import { existsSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { VmSpec } from '../common/spec.ts';
-import { UserError } from '../common/errors.ts';
+import { UserError, errorMessage } from '../common/errors.ts';
 import { HelperConnection, type HelperHello } from '../helper/connection.ts';
 import { bootLogPath, bootIndexPath, listBoots, readIndex, readLogRange } from '../helper/logfiles.ts';
 import { GuestParser } from '../guest/index.ts';
@@ -27,6 +27,8 @@ import { GLASS_BREAK } from '../glass/keys.ts';
 import { GlassReader } from '../glass/reader.ts';
 import { ScrollTracker } from '../glass/tracker.ts';
 import type { Font } from '../glass/types.ts';
+import { spleenFonts } from '../glass/spleen.ts';
+import { loadFont } from '../devices/glass-files.ts';
 import type { LiveState } from '../guest/index.ts';
 
 export type VmState = 'starting' | 'running' | 'stopping' | 'exited' | 'lost';
@@ -97,8 +99,7 @@ export class Vm extends EventEmitter {
 	text = new TextWindow();
 	/** The glass console (framebuffer read as text), for VMs with a display. */
 	glass?: GlassConsole;
-	/** Fonts the glass reader tries (set by the registry: Spleen plus the spec's own). */
-	static glassFonts: (spec: VmSpec) => Font[] = () => [];
+	private glassNotice?: string;
 	/** Log offset up to which the screen, parser and viewers have seen the console. */
 	consumed = 0;
 	/**
@@ -166,7 +167,7 @@ export class Vm extends EventEmitter {
 			child_pid: this.hello?.child_pid ?? undefined,
 			stage: live.stage ?? undefined,
 			prompt: live.prompt,
-			alerts: this.logFull === null ? live.alerts : [...live.alerts, logFullAlert(this.logFull)],
+			alerts: [...live.alerts, ...(this.logFull === null ? [] : [logFullAlert(this.logFull)]), ...(this.glassNotice ? [this.glassNotice] : [])],
 			crash: live.crashTitle,
 			viewers: this.viewers.size,
 			writer: writer?.who,
@@ -207,7 +208,15 @@ export class Vm extends EventEmitter {
 
 	private openGlass(): void {
 		if (!this.hasGlass() || this.glass) return;
-		const fonts = Vm.glassFonts(this.spec);
+		const fonts: Font[] = [...spleenFonts()];
+		for (const file of this.spec.glassFonts) {
+			try {
+				fonts.push(loadFont(file));
+			} catch (err) {
+				// `up` checked it; a font file removed since costs that font, not the VM.
+				this.glassNotice = `glass font skipped: ${errorMessage(err)}`;
+			}
+		}
 		const glass = new GlassConsole({
 			dir: this.dir,
 			boot: this.boot,
@@ -236,6 +245,10 @@ export class Vm extends EventEmitter {
 			panels: this.panelWatchers.size > 0,
 		});
 		if (this.pendingWire) this.devices.onHelperEvent(this.pendingWire);
+		// One RFB connection per VM: the framebuffer panel's and the glass console's.
+		this.devices.on('rfb', (rfb: GlassRfb) => this.onRfb(rfb));
+		const rfb = this.devices.rfb;
+		if (rfb) this.onRfb(rfb);
 	}
 
 	/** The device evidence, or a clear reason why there is none yet. */

@@ -27,6 +27,19 @@ export interface KeyStroke {
 	keysym: number;
 	ctrl?: boolean;
 	alt?: boolean;
+	shift?: boolean;
+}
+
+/**
+ * Characters a US keyboard types with Shift. A VNC server turns keysyms into key codes
+ * (QEMU's default keymap, like OpenBSD's wscons, is US): without Shift held, '$' would
+ * arrive as '4'.
+ */
+const SHIFTED = new Set('~!@#$%^&*()_+{}|:"<>?ABCDEFGHIJKLMNOPQRSTUVWXYZ');
+
+function printable(code: number): KeyStroke {
+	const ch = String.fromCodePoint(code);
+	return SHIFTED.has(ch) ? { keysym: code, shift: true } : { keysym: charKeysym(code) };
 }
 
 /** wscons enters ddb on Ctrl+Alt+Esc when ddb.console=1: the glass console's BREAK. */
@@ -77,7 +90,7 @@ export function bytesToStrokes(input: Buffer | string): KeyStroke[] {
 			}
 			const next = text.codePointAt(i + 1);
 			if (next !== undefined && next >= 0x20 && next !== 0x7f && next !== 0x5b) {
-				out.push({ keysym: charKeysym(next), alt: true });
+				out.push({ ...printable(next), alt: true });
 				i += next > 0xffff ? 3 : 2;
 				continue;
 			}
@@ -90,7 +103,7 @@ export function bytesToStrokes(input: Buffer | string): KeyStroke[] {
 		else if (c === 0x09) out.push({ keysym: XK.Tab });
 		else if (c === 0) out.push({ keysym: 0x40, ctrl: true });
 		else if (c < 0x20) out.push({ keysym: c + 0x60, ctrl: true });
-		else out.push({ keysym: charKeysym(c) });
+		else out.push(printable(c));
 		// CR LF from a script is one Enter, not two.
 		i += c === 0x0d && text[i + 1] === '\n' ? 2 : width;
 	}
@@ -103,7 +116,9 @@ export function strokeEvents(strokes: readonly KeyStroke[]): [number, boolean][]
 	for (const s of strokes) {
 		if (s.ctrl) ev.push([XK.Control_L, true]);
 		if (s.alt) ev.push([XK.Alt_L, true]);
+		if (s.shift) ev.push([XK.Shift_L, true]);
 		ev.push([s.keysym, true], [s.keysym, false]);
+		if (s.shift) ev.push([XK.Shift_L, false]);
 		if (s.alt) ev.push([XK.Alt_L, false]);
 		if (s.ctrl) ev.push([XK.Control_L, false]);
 	}

@@ -14,7 +14,9 @@ test('terminal bytes become key strokes a framebuffer console understands', () =
 	assert.deepEqual(bytesToStrokes('\x1bx'), [{ keysym: 0x78, alt: true }]);
 	assert.deepEqual(bytesToStrokes('\x1b'), [{ keysym: XK.Escape }]);
 	assert.deepEqual(bytesToStrokes('é€'), [{ keysym: 0xe9 }, { keysym: 0x01000000 + 0x20ac }]);
-	assert.deepEqual(bytesToStrokes(Buffer.from('{0}')), [{ keysym: 0x7b }, { keysym: 0x30 }, { keysym: 0x7d }]);
+	// What a US keyboard types with Shift is sent with Shift held: the server maps keysyms to keys.
+	assert.deepEqual(bytesToStrokes(Buffer.from('{0}A')), [{ keysym: 0x7b, shift: true }, { keysym: 0x30 }, { keysym: 0x7d, shift: true }, { keysym: 0x41, shift: true }]);
+	assert.deepEqual(strokeEvents([{ keysym: 0x24, shift: true }]), [[XK.Shift_L, true], [0x24, true], [0x24, false], [XK.Shift_L, false]]);
 });
 
 test('the glass BREAK is Ctrl+Alt+Esc: modifiers down first, released last', () => {
