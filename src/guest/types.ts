@@ -55,6 +55,9 @@ export interface KernelInfo {
 export interface DeviceFailure {
 	message: string;
 	count: number;
+	/** For kinds whose text varies (`viogpu_send_cmd: return fence id not right (0x1f != 0x20)`): the latest line as printed, and its line number. */
+	last?: string;
+	line?: number;
 }
 
 export interface Device {
