@@ -486,8 +486,9 @@ export class CrashBuilder {
 			if (!best || pos < best.pos || (pos === best.pos && order < best.order)) best = { pos, order, titled };
 		};
 		if (this.kasanLine) {
+			// The KASAN text is the panic message (its clean copy may only be in show panic): it counts from the header.
 			const f = this.kasanFrame();
-			if (f) offer(this.kasanLine, 1, t(`KASAN: invalid memory access in ${f}`, 'panic'));
+			if (f) offer(this.syz!.line, 1, t(`KASAN: invalid memory access in ${f}`, 'panic'));
 		}
 		if (this.clean?.mp && this.traceAfterShowPanic) offer(this.clean.line, 2, t(`panic: ${this.clean.msg}`, 'panic'));
 		const seen = new Set<number>();
