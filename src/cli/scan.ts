@@ -50,7 +50,8 @@ function mb(n: number | null): string {
 }
 
 export function formatScan(file: string, s: GuestSummary): string {
-	const out: string[] = [`${file}: ${s.lines} lines, ${s.boots.length} boot${s.boots.length === 1 ? '' : 's'}, ${s.crashes.length} crash${s.crashes.length === 1 ? '' : 'es'}`];
+	const kernel = s.crashes.filter((c) => !c.userland).length;
+	const out: string[] = [`${file}: ${s.lines} lines, ${s.boots.length} boot${s.boots.length === 1 ? '' : 's'}, ${kernel} crash${kernel === 1 ? '' : 'es'}`];
 	for (const b of s.boots) {
 		const k = b.kernel;
 		const id = k ? `OpenBSD ${k.version} (${k.config}) ${k.arch ?? '?'}, ${k.ncpu} cpu, ${mb(k.realMem)}` : 'no kernel banner';
@@ -72,7 +73,12 @@ export function formatScan(file: string, s: GuestSummary): string {
 		}
 	}
 	for (const c of s.crashes) {
-		out.push(`  crash at line ${c.line} (boot ${c.boot}, ${c.type}${c.corrupted ? ', report cut' : ''}${c.ddb ? ', in ddb' : ''}): ${c.title}`);
+		if (c.userland) {
+			out.push(`  crash text printed by a shell command at line ${c.line} (boot ${c.boot}; not a crash of this guest): ${c.title}`);
+			continue;
+		}
+		out.push(`  crash at line ${c.line} (boot ${c.boot}, ${c.type}${c.corrupted ? ', report cut' : ''}${c.suppressed ? ', known noise' : ''}${c.ddb ? ', in ddb' : ''}): ${c.title}`);
+		for (const alt of c.altTitles) out.push(`    also: ${alt}`);
 	}
 	return out.join('\n') + '\n';
 }

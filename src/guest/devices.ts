@@ -28,6 +28,11 @@ const VIO_MTU_RE = /, mtu (\d+)/;
 const VIO_MTU_NS_RE = /^mtu (\d+) not supported/;
 const GPU_MODE_RE = /^(\d+)x(\d+), (\d+)bpp/;
 
+// viogpu(4) prints this one with __func__, not its device name: `viogpu_send_cmd: return
+// fence id not right (0x1f != 0x20)`. The ids change every time, so only the kind is counted.
+export const VIOGPU_FENCE = 'viogpu_send_cmd: ';
+const FENCE_RE = /^return fence id not right\b/;
+
 const MAX_DEVICES = 4096;
 const MAX_MESSAGES = 32;
 const MAX_FAILURE_KINDS = 16;
@@ -90,6 +95,7 @@ function stub(name: string, no: number): Device {
 export function deviceCandidate(s: string): boolean {
 	const c0 = s.charCodeAt(0);
 	if (c0 === 0x3a /* : */ || c0 === 0x2c /* , */) return true;
+	if (c0 === 0x76 /* v */ && s.startsWith(VIOGPU_FENCE)) return true;
 	// Attach lines and `name0: ` lines start with a letter or a quote: most lines need no search.
 	if (!isLower(c0) && c0 !== 0x22 /* " */) return false;
 	const at = indexOfLiteral(s, ' at ');
@@ -138,6 +144,7 @@ export class DeviceTable {
 				if (m) return this.attach(o, m[1], m[2], m[3], no);
 			}
 		}
+		if (s.startsWith(VIOGPU_FENCE)) return this.fence(s.slice(VIOGPU_FENCE.length), no);
 		const colon = s.indexOf(': ');
 		if (colon > 0 && colon < 24) {
 			const dev = this.byName.get(s.slice(0, colon));
@@ -181,6 +188,24 @@ export class DeviceTable {
 		}
 		if (configured && (glued || details === '')) this.continuing = dev;
 		return dev;
+	}
+
+	/** A fence mismatch, counted on the newest viogpu (a log without its attach line has none to count it on). */
+	private fence(msg: string, no: number): Device | null {
+		if (!FENCE_RE.test(msg)) return null;
+		let gpu: Device | undefined;
+		for (let i = this.devices.length - 1; i >= 0 && !gpu; i--) if (this.devices[i].configured && /^viogpu\d/.test(this.devices[i].name)) gpu = this.devices[i];
+		if (!gpu) return null;
+		const failures = (gpu.failures ??= []);
+		const message = 'viogpu_send_cmd: return fence id not right';
+		const last = human(`${VIOGPU_FENCE}${msg}`);
+		const f = failures.find((x) => x.message === message);
+		if (f) {
+			f.count++;
+			f.last = last;
+			f.line = no;
+		} else if (failures.length < MAX_FAILURE_KINDS) failures.push({ message, count: 1, last, line: no });
+		return gpu;
 	}
 
 	private message(dev: Device, msg: string, child?: Device): void {

@@ -5,7 +5,7 @@ import { LineSplitter, segments, human, own, type LineRun, type RawLine } from '
 import { skipPattern, type SkipPattern } from './skip.ts';
 import { DeviceTable, deviceCandidate, isAttachLine } from './devices.ts';
 import { addKernelDetail, archHint, isCopyright, parseVersionLine } from './kernel.ts';
-import { AFTER_KERNEL, EARLY, INTERACTIVE, TRANSIENT, maybeUserland, promptOf, stageOf, stageOfPrompt } from './stages.ts';
+import { AFTER_KERNEL, EARLY, INTERACTIVE, TRANSIENT, isBarePrompt, maybeUserland, promptOf, stageOf, stageOfPrompt } from './stages.ts';
 import { CrashBuilder, crashHeader } from './crash.ts';
 import { TextRegion } from './region.ts';
 
@@ -22,6 +22,11 @@ function copyDevice(d: Device): Device {
 }
 /** A prompt must sit unanswered this long before it counts as a stage (it may be the start of a longer line). */
 const PROMPT_QUIET_MS = 250;
+/**
+ * A crash report printed while a shell command runs is the kernel's only if no shell prompt
+ * follows: after this much silence without one, it is (a stopped kernel prints nothing more).
+ */
+const CRASH_SETTLE_MS = 1000;
 
 const MAX_DEFERRED = 4096;
 const CPU_ATTACH_RE = /^cpu\d+ at /;
@@ -90,6 +95,17 @@ export class GuestParser {
 	private readonly boots: Boot[] = [];
 	private readonly crashes: Crash[] = [];
 	private open: CrashBuilder | null = null;
+	/**
+	 * Line of the shell command whose output the console is showing (0: none). A crash report
+	 * inside a command's output may be a saved log the command printed (`cat panic.txt`).
+	 */
+	private cmdLine = 0;
+	/**
+	 * A crash report that began inside a command's output, not yet decided: the shell's next
+	 * prompt makes it userland text; the output ending without one (silence, end of file, a
+	 * waiting ddb prompt) or a new boot makes it the kernel's. Its stages wait in `held`.
+	 */
+	private pending: { builder: CrashBuilder; held: { name: StageName; line: number; atMs: number }[] } | null = null;
 	private events: GuestEvent[] = [];
 	private now = 0;
 	private lastDataMs: number | null = null;
@@ -135,8 +151,16 @@ export class GuestParser {
 		this.now = nowMs;
 		if (this.lastDataMs === null) this.lastDataMs = nowMs;
 		const p = this.prompt();
+		const quiet = nowMs - this.lastDataMs;
+		if (p === 'shell' && quiet >= PROMPT_QUIET_MS) {
+			// The shell is back: whatever its command printed was its output, not the kernel's.
+			if (this.pending) this.decideUserland();
+			this.cmdLine = 0;
+		} else if (this.pending && ((p === 'ddb' && quiet >= PROMPT_QUIET_MS) || quiet >= CRASH_SETTLE_MS)) {
+			this.confirmCrash();
+		}
 		const cur = this.boots.at(-1);
-		if (p && nowMs - this.lastDataMs >= PROMPT_QUIET_MS && this.promptStageLine !== this.splitter.currentLine) {
+		if (p && quiet >= PROMPT_QUIET_MS && this.promptStageLine !== this.splitter.currentLine) {
 			this.promptStageLine = this.splitter.currentLine;
 			this.stage(stageOfPrompt(p), this.splitter.currentLine);
 		}
@@ -157,6 +181,8 @@ export class GuestParser {
 	/** End of a file: a trailing unterminated line counts as a line. */
 	end(): void {
 		this.splitter.flush();
+		// The output ended without the shell's prompt: a pending report was the kernel's.
+		if (this.pending) this.confirmCrash();
 		this.events = [];
 	}
 
@@ -198,7 +224,9 @@ export class GuestParser {
 		const cur = this.boots.at(-1);
 		const alerts: string[] = [];
 		let crashTitle: string | undefined;
-		const last = this.crashes.at(-1);
+		// Userland text and a report not yet decided are no alert.
+		const pendingCrash = this.pending?.builder.crash;
+		const last = this.crashes.findLast((c) => !c.userland && c !== pendingCrash);
 		if (last && cur && last.boot === cur.no) {
 			crashTitle = last.title;
 			alerts.push(last.title);
@@ -242,6 +270,9 @@ export class GuestParser {
 	}
 
 	private newBoot(no: number): Boot {
+		// The guest rebooted: a report still pending was the kernel's.
+		if (this.pending) this.confirmCrash();
+		this.cmdLine = 0;
 		this.closeCrash();
 		const prev = this.boots.at(-1);
 		if (prev) this.closeDmesg(prev);
@@ -260,7 +291,15 @@ export class GuestParser {
 		return b;
 	}
 
-	private stage(name: StageName, no: number): void {
+	private stage(name: StageName, no: number, atMs = this.now): void {
+		if (this.pending) {
+			// Until the report is decided its stages (panic, ddb, rebooting) may be a shell's text.
+			if (!EARLY.has(name)) {
+				this.pending.held.push({ name, line: no, atMs });
+				return;
+			}
+			this.confirmCrash();
+		}
 		let b = this.cur(no);
 		if (EARLY.has(name) && (b.hasBanner || (b.stage !== null && !EARLY.has(b.stage)))) {
 			if (!(name === 'banner' && !b.kernel && b.stage === 'banner')) b = this.newBoot(no);
@@ -268,15 +307,32 @@ export class GuestParser {
 		if (b.stage === name) return;
 		if (AFTER_KERNEL.has(name)) this.closeDmesg(b);
 		if (name === 'login' || name === 'shell' || name === 'rebooting' || name === 'halted' || name === 'installer') this.closeCrash();
-		const st: Stage = { name, line: no, atMs: this.now };
+		const st: Stage = { name, line: no, atMs };
 		b.stages.push(st);
-		this.stageSinceMs = this.now;
+		this.stageSinceMs = atMs;
 		this.stallFlagged = false;
 		if (this.wantEvents) this.events.push({ type: 'stage', boot: b.no, stage: { ...st } });
 	}
 
 	private closeCrash(): void {
 		this.open = null;
+	}
+
+	/** The pending report was printed by a shell command: keep it, marked, without its stages. */
+	private decideUserland(): void {
+		const p = this.pending!;
+		this.pending = null;
+		p.builder.crash.userland = true;
+		if (this.open === p.builder) this.open = null;
+		this.crashEvent(p.builder);
+	}
+
+	/** The pending report was the kernel's: its stages happen after all, at their own lines and times. */
+	private confirmCrash(): void {
+		const p = this.pending!;
+		this.pending = null;
+		for (const h of p.held) this.stage(h.name, h.line, h.atMs);
+		this.crashEvent(p.builder);
 	}
 
 	private closeDmesg(b: Boot): void {
@@ -337,6 +393,16 @@ export class GuestParser {
 		if (b?.kernel && b.stage === 'banner' && addKernelDetail(b.kernel, s)) return;
 
 		const st = stageOf(s, b?.stage ?? null);
+		if (st === 'shell') {
+			// A command line after a prompt: the previous command's output is over, a new one starts.
+			if (this.pending) this.decideUserland();
+			this.cmdLine = no;
+		} else if ((this.cmdLine || this.pending) && isBarePrompt(s)) {
+			// The shell's prompt, alone on its line (the last line of a log, or Enter on an empty command).
+			if (this.pending) this.decideUserland();
+			this.cmdLine = 0;
+			this.stage('shell', no);
+		}
 		if (st) this.stage(st, no);
 		if (st === 'bootloader' || st === 'installer' || st === 'login') {
 			const hint = archHint(s);
@@ -344,7 +410,8 @@ export class GuestParser {
 		}
 
 		const inDdb = this.boots.at(-1)?.stage === 'ddb';
-		if (!inDdb && deviceCandidate(s)) {
+		// A pending report's lines are read as the report only: they may be a shell's text.
+		if (!inDdb && !this.pending && deviceCandidate(s)) {
 			if (this.boots.length > 0 || isAttachLine(s)) {
 				const c = this.cur(no);
 				if (c.lazy) {
@@ -377,6 +444,7 @@ export class GuestParser {
 			if (h) {
 				const c = this.cur(no);
 				const builder = new CrashBuilder(h, no, c.no, this.crashes.length);
+				if (this.cmdLine) this.pending = { builder, held: [] };
 				if (h.kind !== 'lor' && h.kind !== 'witness') this.stage('panic', no);
 				this.open = builder;
 				this.crashes.push(builder.crash);
@@ -417,10 +485,11 @@ export class GuestParser {
 		for (const seg of segments(l.text)) if (seg) b.deferred.push({ s: own(seg), no: l.no });
 	}
 
-	private crashEvent(): void {
-		if (!this.wantEvents) return;
-		const c = this.open!.crash;
-		this.events.push({ type: 'crash', index: this.open!.index, crash: { ...c, frames: [...c.frames] } });
+	/** A crash changed; a pending one is announced once decided. */
+	private crashEvent(b: CrashBuilder = this.open!): void {
+		if (!this.wantEvents || this.pending?.builder === b) return;
+		const c = b.crash;
+		this.events.push({ type: 'crash', index: b.index, crash: { ...c, frames: [...c.frames], altTitles: [...c.altTitles] } });
 	}
 }
 

@@ -32,7 +32,8 @@ function indent(text: string): string {
 
 function pickBoot(s: GuestSummary, want: number | 'last' | undefined): BootSummary | undefined {
 	if (typeof want === 'number') return s.boots.find((b) => b.boot === want);
-	if (want === undefined && s.crashes.length) return s.boots.find((b) => b.boot === s.crashes.at(-1)!.boot);
+	const last = s.crashes.findLast((c) => !c.userland);
+	if (want === undefined && last) return s.boots.find((b) => b.boot === last.boot);
 	return s.boots.at(-1);
 }
 
@@ -79,7 +80,8 @@ function synopsis(crash: Crash | undefined, boot: BootSummary | undefined): stri
 export function sendbugReport(input: ReportInput): string {
 	const s = input.summary ?? scanBytes(input.log);
 	const boot = pickBoot(s, input.boot);
-	const crash = [...s.crashes].reverse().find((c) => !boot || c.boot === boot.boot);
+	// Crash text a shell printed (a saved log shown with cat) is not this guest's crash.
+	const crash = [...s.crashes].reverse().find((c) => !c.userland && (!boot || c.boot === boot.boot));
 	const k = boot?.kernel ?? null;
 	const arch = k?.arch ?? 'unknown';
 	const out: string[] = [];
@@ -108,6 +110,7 @@ export function sendbugReport(input: ReportInput): string {
 	if (crash) {
 		desc.push(`The kernel crashed (${crash.type}${crash.corrupted ? ', the console report is cut' : ''}) at console line ${crash.line}${boot ? ` in boot ${boot.boot} of the log` : ''}.`);
 		if (crash.message) desc.push(`panic: ${crash.message}`);
+		if (crash.altTitles.length) desc.push(`Also known as: ${crash.altTitles.join('; ')}`);
 		if (crash.stoppedAt) desc.push(`Stopped at ${crash.stoppedAt}`);
 		if (crash.frames.length) desc.push(`Backtrace: ${crash.frames.slice(0, 16).join(' < ')}`);
 	} else {

@@ -30,6 +30,8 @@ const STAGE_START = [
 	'syncing disks',
 	'Attempting to power down',
 	'vmmci',
+	// viogpu(4)'s fence message has no unit number to be found by (devices.ts)
+	'viogpu_send_cmd: ',
 	'The operating system has halted',
 	'Please press any key',
 	'Welcome to the OpenBSD',

@@ -97,6 +97,11 @@ export function stageOf(s: string, current: StageName | null): StageName | null 
 
 const SHELL_PROMPT_RE = /^(?:[\w.@:~/[\]-]+ ?){0,3}[#$] $/;
 
+/** A complete line that is only a shell prompt (Enter on an empty command line, or the last line of a log). */
+export function isBarePrompt(s: string): boolean {
+	return s.length <= 200 && (s.endsWith('# ') || s.endsWith('$ ')) && SHELL_PROMPT_RE.test(s);
+}
+
 /** What the guest waits for, judging by an unterminated last line. */
 export function promptOf(partial: string, stage: StageName | null): Prompt | null {
 	if (partial.length === 0 || partial.length > 200) return null;

@@ -55,6 +55,9 @@ export interface KernelInfo {
 export interface DeviceFailure {
 	message: string;
 	count: number;
+	/** For kinds whose text varies (`viogpu_send_cmd: return fence id not right (0x1f != 0x20)`): the latest line as printed, and its line number. */
+	last?: string;
+	line?: number;
 }
 
 export interface Device {
@@ -93,11 +96,17 @@ export type CrashType =
 	| 'witness';
 
 export interface Crash {
-	/** One line, syzkaller style: frame-based for faults, numbers and addresses folded. */
+	/** One line, by syzkaller's OpenBSD rules (docs/scan-json.md): frame-based for faults, numbers and addresses folded. */
 	title: string;
+	/** Other titles for the same crash where our own reading says more than syzkaller's rules (e.g. arm64 trap frames skipped). */
+	altTitles: string[];
 	type: CrashType;
-	/** The report is cut: the title needed evidence (a frame, a message) the log does not hold. */
+	/** The report is cut or garbled: the title needed evidence (a frame, a message, a clean copy of the panic line) the log does not hold. */
 	corrupted: boolean;
+	/** Known noise that syzkaller does not file (`panic: vop_generic_badop`, a lock order reversal involving an inode lock, ...). */
+	suppressed: boolean;
+	/** Crash text printed by a shell command (a saved panic log shown with cat), not by this kernel: never an alert. */
+	userland: boolean;
 	/** First line of the report. */
 	line: number;
 	/** Last line seen as part of the report so far. */

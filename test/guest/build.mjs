@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the arm64 test guest from Debian's packages, once, and caches it:
 //   a Linux `Image` (Debian's arm64 vmlinuz is an uncompressed Image) and a gzip'd newc
-//   initramfs with busybox-static, the virtio modules and rootfs/ (init, lines, blank).
+//   initramfs with busybox-static, the virtio modules, rootfs/ (init, lines, blank) and
+//   the FIXTURES below in /root/fixtures/.
 // `node test/guest/build.mjs` prints {"kernel","initrd","append",...} as JSON on stdout;
 // progress goes to stderr. The cache key is a hash of this directory's sources and the
 // two package versions, so a change to either rebuilds.
@@ -17,6 +18,10 @@ import { gzipSync } from 'node:zlib';
 const here = dirname(fileURLToPath(import.meta.url));
 const cacheDir = process.env.OBSDTUI_GUEST_CACHE || join(here, 'cache');
 const rootfs = join(here, 'rootfs');
+// Saved OpenBSD console logs the e2e tests print inside the guest (`cat /root/fixtures/F`):
+// crash text shown by a shell must not look like a crash of the guest.
+const fixturesDir = join(here, '..', 'fixtures', 'openbsd');
+const FIXTURES = ['amd64-panic-fatal_page_fault-dovutimens.txt'];
 
 // Debian builds these as modules; insmod order matters (no modprobe, no modules.dep).
 const MODULES = [
@@ -142,7 +147,7 @@ function sourceFiles(dir) {
 
 function cacheKey(pkgs) {
 	const h = createHash('sha256');
-	for (const f of [fileURLToPath(import.meta.url), ...sourceFiles(rootfs)]) {
+	for (const f of [fileURLToPath(import.meta.url), ...sourceFiles(rootfs), ...FIXTURES.map((x) => join(fixturesDir, x))]) {
 		h.update(relative(here, f)).update('\0').update(readFileSync(f)).update('\0');
 		h.update(String(statSync(f).mode & 0o111));
 	}
@@ -192,6 +197,8 @@ function buildInitramfs(x, kver) {
 		if (!existsSync(font)) throw new Error(`${font} is missing: install Debian's fonts-spleen`);
 		cpio.file(`usr/share/consolefonts/spleen-${size}.psfu.gz`, readFileSync(font));
 	}
+	cpio.dir('root/fixtures');
+	for (const f of FIXTURES) cpio.file(`root/fixtures/${f}`, readFileSync(join(fixturesDir, f)));
 	const names = [];
 	for (const m of MODULES) {
 		const src = join(x, 'lib', 'modules', kver, 'kernel', `${m}.ko`);

@@ -70,3 +70,37 @@ test('device events arrive as devices attach', () => {
 	const stageNames = ev.flatMap((e) => (e.type === 'stage' ? [e.stage.name] : []));
 	assert.deepEqual(stageNames, ['banner', 'autoconf']);
 });
+
+test('viogpu fence mismatches, printed with __func__ instead of the unit, count on the viogpu device', () => {
+	// viogpu.c: printf("%s: return fence id not right (0x%llx != 0x%x)\n", __func__, ...)
+	const fences = ['viogpu_send_cmd: return fence id not right (0x1f != 0x20)\n', 'viogpu_send_cmd: return fence id not right (0x20 != 0x22)\n'];
+	const text =
+		HEAD +
+		'virtio1 at mainbus0: Virtio GPU Device\nviogpu0 at virtio1: 1024x768, 32bpp\n' +
+		'viogpu0: failed RESOURCE_FLUSH: 5\n' +
+		fences[0] +
+		'root on sd0a (1234.a) swap on sd0b dump on sd0b\nvm1# ls\n' +
+		fences[1];
+	for (const [how, d] of [
+		['scan', devices(text)],
+		['live', (() => {
+			const p = new GuestParser();
+			p.push(Buffer.from(text), 0);
+			return p.devices();
+		})()],
+	] as const) {
+		const gpu = d.find((x) => x.name === 'viogpu0')!;
+		assert.deepEqual(
+			gpu.failures,
+			[
+				{ message: 'failed RESOURCE_FLUSH: 5', count: 1 },
+				{ message: 'viogpu_send_cmd: return fence id not right', count: 2, last: 'viogpu_send_cmd: return fence id not right (0x20 != 0x22)', line: 10 },
+			],
+			how,
+		);
+		assert.deepEqual(gpu.messages, [], how);
+	}
+	// Without a viogpu attach line there is nothing to count it on, and nothing else claims it.
+	const none = devices(HEAD + fences[0]);
+	assert.ok(none.every((x) => x.failures === undefined));
+});

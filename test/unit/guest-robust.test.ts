@@ -70,9 +70,13 @@ test('NULs, escape sequences and invalid UTF-8 do not throw and do not hide line
 		['root', 'panic'],
 	);
 	assert.equal(s.boots[0].devices[0].mtu, 1500);
-	// Valid UTF-8 is shown as UTF-8; a line with invalid bytes keeps its latin1 reading.
-	assert.equal(scanBytes(Buffer.from('panic: café\n')).crashes[0].title, 'panic: café');
-	assert.equal(s.crashes[0].title, 'panic: caf\xc3\xa9 \xff');
+	// The message: valid UTF-8 is shown as UTF-8; a line with invalid bytes keeps its latin1 reading.
+	const cafe = scanBytes(Buffer.from('panic: café\n')).crashes[0];
+	assert.equal(cafe.message, 'café');
+	assert.equal(s.crashes[0].message, 'caf\xc3\xa9 \xff');
+	// Titles are ASCII, as syzkaller's: other characters are dropped.
+	assert.equal(cafe.title, 'panic: caf');
+	assert.equal(s.crashes[0].title, 'panic: caf');
 });
 
 test('a huge line is capped but counted, and the lines after it are still parsed', () => {

@@ -2,6 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { formatScan, scanFile, scanJson } from '../../src/cli/scan.ts';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'openbsd');
@@ -40,4 +42,30 @@ test('JSON: the documented keys, stage times left out, a file key', () => {
 		crashes.map(({ title, type, corrupted, line }) => ({ title, type, corrupted, line })),
 		[{ title: 'panic: timeout_add: to_ticks < 0', type: 'panic', corrupted: false, line: 2 }],
 	);
+});
+
+test('human summary: userland crash text is not counted as a crash, alternate titles are shown', () => {
+	const dir = mkdtempSync(join(tmpdir(), 'obsdtui-scan-'));
+	try {
+		const f = join(dir, 'session.log');
+		writeFileSync(
+			f,
+			'OpenBSD/arm64 (vm1) (tty00)\n\nlogin: root\nvm1# cat /root/old.txt\npanic: pool_do_put: mbufpl: double pool_put: 0xffff800012345678\nvm1# sysctl ddb.panic\n' +
+				'panic: uvm_fault failed: ffffff800036c2f4 esr 96000004 far 8\nkdata_abort() at kdata_abort+0x148\nvio_rxeof() at vio_rxeof+0x2c\n',
+		);
+		assert.equal(
+			formatScan('s.log', scanFile(f)),
+			[
+				's.log: 9 lines, 1 boot, 1 crash',
+				'  boot 1 (line 1): no kernel banner',
+				'    stages: login@1 shell@4 panic@7',
+				'  crash text printed by a shell command at line 5 (boot 1; not a crash of this guest): pool: double put: mbufpl',
+				'  crash at line 7 (boot 1, uvm_fault): panic: uvm_fault failed: ADDR esr ADDR far NUM',
+				'    also: uvm_fault: vio_rxeof',
+				'',
+			].join('\n'),
+		);
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
 });
