@@ -68,10 +68,19 @@ forkchild(void)
 	return pid;
 }
 
+/*
+ * The pty is the command's serial line, so it must not change what the
+ * command writes: output processing (OPOST: ONLCR's \n -> \r\n, tab
+ * expansion) is off, and the log holds the command's bytes exactly, as it
+ * holds a guest's.  Input processing stays (ICRNL, echo, ^C), so a shell
+ * still reads the lines typed into it; a command that wants the old
+ * translation runs `stty opost onlcr` itself.
+ */
 void
 src_exec(char **argv, int cols, int rows)
 {
 	struct winsize	 ws;
+	struct termios	 t;
 	pid_t		 pid;
 	int		 m, s;
 
@@ -80,6 +89,11 @@ src_exec(char **argv, int cols, int rows)
 	ws.ws_row = rows;
 	if (openpty(&m, &s, NULL, NULL, &ws) == -1)
 		err(1, "openpty");
+	if (tcgetattr(s, &t) == -1)
+		err(1, "tcgetattr");
+	t.c_oflag &= ~OPOST;
+	if (tcsetattr(s, TCSANOW, &t) == -1)
+		err(1, "tcsetattr");
 	if ((pid = forkchild()) == 0) {
 		close(m);
 		if (setsid() == -1 || ioctl(s, TIOCSCTTY, 0) == -1 ||

@@ -1,12 +1,13 @@
 // obsdtui ddb NAME --collect [--yes]: at a ddb prompt, type the commands OpenBSD
 // developers ask for (DdbCollector decides what and when), save the evidence next to the
 // console log for `obsdtui report`, and print the report.
-import { closeSync, existsSync, openSync, readFileSync, readSync, fstatSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, fstatSync, writeFileSync } from 'node:fs';
 import { command, confirm } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
 import { checkVmName } from '../common/paths.ts';
 import { UserError } from '../common/errors.ts';
-import { DdbCollector, scanBytes, sendbugReport, type DdbEvidence } from '../guest/index.ts';
+import { DdbCollector, type DdbEvidence } from '../guest/index.ts';
+import { reportOfLogFile, scanLogFile } from '../helper/logscan.ts';
 import { ddbEvidencePath, hostFacts } from './report.ts';
 import { GlassStreamDecoder } from '../glass/stream.ts';
 
@@ -53,7 +54,7 @@ export default command({
 			const logPath = glass ? serialLog.replace(/\.log$/, '.glass') : serialLog;
 			if (glass && !existsSync(logPath)) throw new UserError(`VM ${name} has no glass console stream yet`);
 			const decoder = glass ? new GlassStreamDecoder() : null;
-			const ncpu = scanBytes(readFileSync(logPath)).boots.at(-1)?.kernel?.ncpu ?? 0;
+			const ncpu = (await scanLogFile(logPath)).boots.at(-1)?.kernel?.ncpu ?? 0;
 			const c = new DdbCollector({ timeoutMs, ncpu });
 			// The log is written before anything is forwarded, so its tail is where the console is now;
 			// the glass's open line (a prompt waiting for input) is only on its screen.
@@ -91,7 +92,7 @@ export default command({
 				pump();
 			});
 			writeFileSync(ddbEvidencePath(logPath), JSON.stringify(ev, null, '\t') + '\n', { mode: 0o600 });
-			const text = sendbugReport({ log: readFileSync(logPath), vm: { name, backend: session.vm?.backend }, host: hostFacts(session.vm?.backend), ddb: ev });
+			const text = await reportOfLogFile(logPath, { vm: { name, backend: session.vm?.backend }, host: hostFacts(session.vm?.backend), ddb: ev });
 			if (args.output) writeFileSync(String(args.output), text, { mode: 0o600 });
 			else process.stdout.write(text);
 			if (ev.error) throw new UserError(`ddb evidence incomplete: ${ev.error}`);

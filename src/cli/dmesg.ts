@@ -1,11 +1,11 @@
 // obsdtui dmesg NAME|FILE [--boot N|last]: the kernel messages of one boot, byte-exact,
 // read straight from the console log on disk (no daemon needed).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { command } from './command.ts';
 import { UserError } from '../common/errors.ts';
 import { vmDir } from '../common/paths.ts';
-import { extractDmesg } from '../guest/index.ts';
+import { dmesgOfLogFile } from '../helper/logscan.ts';
 
 export interface LogSource {
 	path: string;
@@ -43,9 +43,10 @@ export default command({
 		y
 			.positional('target', { type: 'string', describe: 'VM name or console log file' })
 			.option('boot', { type: 'string', describe: "boot number within the log, or 'last'", default: 'last' }),
-	handler: (args) => {
+	handler: async (args) => {
 		const src = resolveLog(String(args.target));
-		const out = extractDmesg(readFileSync(src.path), parseBoot(args.boot));
+		// Streamed: a log may be bigger than Node reads at once (its cap is 4 GiB).
+		const out = await dmesgOfLogFile(src.path, parseBoot(args.boot));
 		process.stdout.write(out);
 	},
 });

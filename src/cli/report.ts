@@ -1,14 +1,16 @@
 // obsdtui report NAME|FILE [-o FILE] [--bundle]: a sendbug(1)-format report from a
 // console log; --bundle also writes a .tar.gz with the whole log and the evidence files.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { spawnSync } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import os from 'node:os';
 import { command } from './command.ts';
 import { resolveLog, parseBoot } from './dmesg.ts';
 import { UserError } from '../common/errors.ts';
-import { sendbugReport, type DdbEvidence } from '../guest/index.ts';
+import { type DdbEvidence } from '../guest/index.ts';
+import { reportOfLogFile } from '../helper/logscan.ts';
 
 /** Where `obsdtui ddb --collect` leaves its evidence for a log: next to it. */
 export function ddbEvidencePath(logPath: string): string {
@@ -66,45 +68,78 @@ function vmFacts(name: string, logPath: string): VmFacts {
 	}
 }
 
-// ustar: 512-byte header blocks, data padded to 512, two zero blocks at the end.
-export function tar(entries: { name: string; data: Buffer; mtime?: number }[]): Buffer {
-	const blocks: Buffer[] = [];
-	for (const e of entries) {
-		const h = Buffer.alloc(512);
-		const name = Buffer.from(e.name);
-		if (name.length > 100) throw new Error(`tar: name too long: ${e.name}`);
-		name.copy(h, 0);
-		const oct = (n: number, width: number) => n.toString(8).padStart(width - 1, '0') + '\0';
-		h.write(oct(0o600, 8), 100, 'ascii');
-		h.write(oct(0, 8), 108, 'ascii');
-		h.write(oct(0, 8), 116, 'ascii');
-		h.write(oct(e.data.length, 12), 124, 'ascii');
-		h.write(oct(Math.floor((e.mtime ?? Date.now()) / 1000), 12), 136, 'ascii');
-		h.write('        ', 148, 'ascii');
-		h.write('0', 156, 'ascii');
-		h.write('ustar\0', 257, 'ascii');
-		h.write('00', 263, 'ascii');
-		let sum = 0;
-		for (const b of h) sum += b;
-		h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
-		blocks.push(h, e.data, Buffer.alloc((512 - (e.data.length % 512)) % 512));
-	}
-	blocks.push(Buffer.alloc(1024));
-	return Buffer.concat(blocks);
+/** One file of a bundle: small ones in memory, the log read from disk as it is written out. */
+export interface TarEntry {
+	name: string;
+	data?: Buffer;
+	/** A file to copy, its first `size` bytes (a running VM's log grows meanwhile). */
+	path?: string;
+	size?: number;
+	mtime?: number;
 }
 
-function bundleEntries(logPath: string, reportText: string, dir: string): { name: string; data: Buffer; mtime?: number }[] {
-	const entries = [
-		{ name: `${dir}/report.txt`, data: Buffer.from(reportText) },
-		{ name: `${dir}/${basename(logPath)}`, data: readFileSync(logPath), mtime: statSync(logPath).mtimeMs },
-	];
+// ustar: 512-byte header blocks, data padded to 512, two zero blocks at the end.
+function tarHeader(e: TarEntry, size: number): Buffer {
+	const h = Buffer.alloc(512);
+	const name = Buffer.from(e.name);
+	if (name.length > 100) throw new Error(`tar: name too long: ${e.name}`);
+	name.copy(h, 0);
+	const oct = (n: number, width: number) => n.toString(8).padStart(width - 1, '0') + '\0';
+	h.write(oct(0o600, 8), 100, 'ascii');
+	h.write(oct(0, 8), 108, 'ascii');
+	h.write(oct(0, 8), 116, 'ascii');
+	h.write(oct(size, 12), 124, 'ascii'); // 11 octal digits: up to 8 GiB, above the log cap
+	h.write(oct(Math.floor((e.mtime ?? Date.now()) / 1000), 12), 136, 'ascii');
+	h.write('        ', 148, 'ascii');
+	h.write('0', 156, 'ascii');
+	h.write('ustar\0', 257, 'ascii');
+	h.write('00', 263, 'ascii');
+	let sum = 0;
+	for (const b of h) sum += b;
+	h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
+	return h;
+}
+
+async function* tarStream(entries: TarEntry[]): AsyncGenerator<Buffer> {
+	for (const e of entries) {
+		const size = e.data ? e.data.length : e.size!;
+		yield tarHeader(e, size);
+		if (e.data) yield e.data;
+		else if (size > 0) {
+			let got = 0;
+			for await (const c of createReadStream(e.path!, { start: 0, end: size - 1 })) {
+				got += (c as Buffer).length;
+				yield c as Buffer;
+			}
+			if (got !== size) throw new Error(`${e.path} is shorter than ${size} bytes`);
+		}
+		yield Buffer.alloc((512 - (size % 512)) % 512);
+	}
+	yield Buffer.alloc(1024);
+}
+
+/**
+ * Write a .tar.gz, streaming: the log may be bigger than Node can hold in one buffer
+ * (its cap is 4 GiB, Node's limit 2 GiB), so it is never read whole.
+ */
+export async function writeTarGz(path: string, entries: TarEntry[]): Promise<void> {
+	await pipeline(tarStream(entries), createGzip(), createWriteStream(path, { mode: 0o600 }));
+}
+
+function fileEntry(name: string, path: string): TarEntry {
+	const st = statSync(path);
+	return { name, path, size: st.size, mtime: st.mtimeMs };
+}
+
+function bundleEntries(logPath: string, reportText: string, dir: string): TarEntry[] {
+	const entries = [{ name: `${dir}/report.txt`, data: Buffer.from(reportText) }, fileEntry(`${dir}/${basename(logPath)}`, logPath)];
 	const base = basename(logPath).replace(/\.log$/, '');
 	const vmdir = dirname(logPath);
 	// Device evidence other parts of obsdtui leave in the VM directory: index, ddb, screendumps.
 	for (const f of readdirSync(vmdir).sort()) {
 		const p = join(vmdir, f);
 		const ours = f === 'spec.json' || f === `${base}.idx` || f === `${base}.ddb.json` || /\.(png|ppm)$/.test(f) || /evidence.*\.json$/.test(f);
-		if (ours && f !== basename(logPath) && statSync(p).isFile()) entries.push({ name: `${dir}/${f}`, data: readFileSync(p), mtime: statSync(p).mtimeMs });
+		if (ours && f !== basename(logPath) && statSync(p).isFile()) entries.push(fileEntry(`${dir}/${f}`, p));
 	}
 	return entries;
 }
@@ -118,12 +153,11 @@ export default command({
 			.option('output', { alias: 'o', type: 'string', describe: 'write the report to FILE instead of stdout' })
 			.option('boot', { type: 'string', describe: "guest boot within the log (default: the crashed one, else 'last')" })
 			.option('bundle', { type: 'boolean', describe: 'also write FILE.tar.gz (or obsdtui-report-NAME.tar.gz) with the whole log and evidence' }),
-	handler: (args) => {
+	handler: async (args) => {
 		const src = resolveLog(String(args.target));
-		const log = readFileSync(src.path);
 		const vm = src.vm ? vmFacts(src.vm, src.path) : undefined;
-		const text = sendbugReport({
-			log,
+		// Streamed: a log may be bigger than Node reads at once (its cap is 4 GiB).
+		const text = await reportOfLogFile(src.path, {
 			boot: args.boot === undefined ? undefined : parseBoot(args.boot),
 			vm,
 			host: hostFacts(vm?.backend),
@@ -136,9 +170,9 @@ export default command({
 			const stem = output ? output.replace(/\.txt$/, '') : `obsdtui-report-${src.vm ?? basename(src.path).replace(/\.[^.]*$/, '')}`;
 			const path = `${stem}.tar.gz`;
 			const dir = basename(stem);
-			const entries = src.vm ? bundleEntries(src.path, text, dir) : [{ name: `${dir}/report.txt`, data: Buffer.from(text) }, { name: `${dir}/${basename(src.path)}`, data: log }];
+			const entries = src.vm ? bundleEntries(src.path, text, dir) : [{ name: `${dir}/report.txt`, data: Buffer.from(text) }, fileEntry(`${dir}/${basename(src.path)}`, src.path)];
 			try {
-				writeFileSync(path, gzipSync(tar(entries)), { mode: 0o600 });
+				await writeTarGz(path, entries);
 			} catch (err) {
 				throw new UserError(`cannot write ${path}: ${(err as Error).message}`);
 			}

@@ -20,7 +20,9 @@ export class ConsoleScreen {
 	constructor(cols: number, rows: number, scrollback = 5000) {
 		this.cols = cols;
 		this.rows = rows;
-		this.term = new xterm.Terminal({ cols, rows, scrollback, allowProposedApi: true });
+		// logLevel off: xterm logs every parse error (each DEL, each bad sequence) with a
+		// dump of its state, so a guest printing noise would flood daemon.log.
+		this.term = new xterm.Terminal({ cols, rows, scrollback, allowProposedApi: true, logLevel: 'off' });
 		this.serializer = new serializeAddon.SerializeAddon();
 		this.term.loadAddon(this.serializer as never);
 	}

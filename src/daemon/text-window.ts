@@ -1,35 +1,23 @@
 // A sliding window of recent console text with escape sequences removed, for
 // `obsdtui wait --for REGEX`. `$` in a pattern means "the end of what has been printed
 // so far", so `'# $'` matches a shell prompt that is waiting for input.
+import { EscapeStripper } from '../term/strip.ts';
+
 const WINDOW = 64 * 1024;
-// CSI, OSC (BEL or ST terminated), other two-byte escapes; good enough for matching text.
-const ESCAPES = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
-const COMPLETE = /^\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/;
-/** An escape sequence longer than this is not one; stop holding it back. */
-const MAX_HELD = 256;
 
 export class TextWindow {
 	private text = '';
 	/** How many characters have been dropped off the front since the start. */
 	private dropped = 0;
-	/** An escape sequence cut by a chunk boundary, completed by the next chunk. */
-	private held = '';
+	/**
+	 * Escape sequences are removed by a terminal's own state machine, fed every byte:
+	 * nothing is held back waiting for "the rest of a sequence", so line noise cannot
+	 * hide the text that follows it (issue 12).
+	 */
+	private stripper = new EscapeStripper();
 
 	push(bytes: Uint8Array): void {
-		// Only the tail of a big chunk (a catch-up read from the log) can matter.
-		if (bytes.length > WINDOW) bytes = bytes.subarray(bytes.length - WINDOW);
-		let chunk = this.held + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
-		this.held = '';
-		const esc = chunk.lastIndexOf('\x1b');
-		if (esc >= 0 && chunk.length - esc < MAX_HELD && !COMPLETE.test(chunk.slice(esc))) {
-			this.held = chunk.slice(esc);
-			chunk = chunk.slice(0, esc);
-		} else if (chunk.endsWith('\r')) {
-			// CR LF split across chunks is still one newline.
-			this.held = '\r';
-			chunk = chunk.slice(0, -1);
-		}
-		this.text += chunk.replace(ESCAPES, '').replace(/\r\n?/g, '\n').replace(/\0/g, '');
+		this.text += this.stripper.push(bytes);
 		if (this.text.length > WINDOW * 2) {
 			const cut = this.text.length - WINDOW;
 			this.text = this.text.slice(cut);

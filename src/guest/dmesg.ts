@@ -21,7 +21,8 @@ export function extractDmesg(bytes: Uint8Array, boot: number | 'last'): Buffer {
 	return stripCrlf(slice);
 }
 
-function stripCrlf(buf: Buffer): Buffer {
+/** The dmesg's bytes as read from its range of the log: the CR of CRLF dropped. */
+export function stripCrlf(buf: Buffer): Buffer {
 	if (buf.indexOf(13) < 0) return Buffer.from(buf);
 	const out = Buffer.allocUnsafe(buf.length);
 	let n = 0;

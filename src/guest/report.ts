@@ -7,9 +7,15 @@ import { formatDdb, type DdbEvidence } from './ddb.ts';
 import { redactPasswords } from './redact.ts';
 
 export interface ReportInput {
-	/** The console log (one obsdtui boot file, possibly several guest boots). */
-	log: Uint8Array;
+	/**
+	 * The console log (one obsdtui boot file, possibly several guest boots). A log on
+	 * disk may be larger than Node can hold (its cap is 4 GiB): give `summary` and `lines`
+	 * instead (src/helper/logscan.ts reads both from the file, streaming).
+	 */
+	log?: Uint8Array;
 	summary?: GuestSummary;
+	/** The log's bytes from line `first` on, at least through the lines reportLines() names. */
+	lines?: { first: number; bytes: Uint8Array };
 	/** Which guest boot; default: the boot of the last crash, else the last boot. */
 	boot?: number | 'last';
 	vm?: { name: string; backend?: string; spec?: unknown };
@@ -77,11 +83,23 @@ function synopsis(crash: Crash | undefined, boot: BootSummary | undefined): stri
 	return k ? `OpenBSD ${k.version} (${k.config}): <describe the problem>` : '<synopsis of the problem (one line)>';
 }
 
-export function sendbugReport(input: ReportInput): string {
-	const s = input.summary ?? scanBytes(input.log);
-	const boot = pickBoot(s, input.boot);
+function reportCrash(s: GuestSummary, want: number | 'last' | undefined): { boot: BootSummary | undefined; crash: Crash | undefined } {
+	const boot = pickBoot(s, want);
 	// Crash text a shell printed (a saved log shown with cat) is not this guest's crash.
-	const crash = [...s.crashes].reverse().find((c) => !c.userland && (!boot || c.boot === boot.boot));
+	return { boot, crash: [...s.crashes].reverse().find((c) => !c.userland && (!boot || c.boot === boot.boot)) };
+}
+
+/** The console lines the report quotes (around the crash), or null when it quotes none. */
+export function reportLines(s: GuestSummary, input: Pick<ReportInput, 'boot' | 'before' | 'after'>): { first: number; last: number } | null {
+	const { crash } = reportCrash(s, input.boot);
+	if (!crash) return null;
+	return { first: Math.max(1, crash.line - (input.before ?? 20)), last: Math.min(crash.endLine, crash.line + (input.after ?? 200)) };
+}
+
+export function sendbugReport(input: ReportInput): string {
+	if (!input.summary && !input.log) throw new Error('sendbugReport: needs the log or its summary');
+	const s = input.summary ?? scanBytes(input.log!);
+	const { boot, crash } = reportCrash(s, input.boot);
 	const k = boot?.kernel ?? null;
 	const arch = k?.arch ?? 'unknown';
 	const out: string[] = [];
@@ -144,12 +162,13 @@ export function sendbugReport(input: ReportInput): string {
 		out.push('devices:');
 		out.push(findings.join('\n'));
 	}
-	if (crash) {
-		const first = Math.max(1, crash.line - (input.before ?? 20));
-		const last = Math.min(crash.endLine, crash.line + (input.after ?? 200));
+	const quoted = reportLines(s, input);
+	if (quoted) {
+		const { first, last } = quoted;
+		const from = input.lines ?? { first: 1, bytes: input.log ?? new Uint8Array(0) };
 		out.push('');
 		out.push(`console (lines ${first}-${last}):`);
-		out.push(consoleLines(input.log, first, last).replace(/\n$/, ''));
+		out.push(consoleLines(from.bytes, first - from.first + 1, last - from.first + 1).replace(/\n$/, ''));
 	}
 	return redactPasswords(out.join('\n') + '\n');
 }

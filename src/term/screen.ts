@@ -28,7 +28,7 @@ export class GuestScreen {
 	constructor(cols = 80, rows = 24, scrollback = 50000) {
 		this.cols = cols;
 		this.rows = rows;
-		this.term = new xterm.Terminal({ cols, rows, scrollback, allowProposedApi: true });
+		this.term = new xterm.Terminal({ cols, rows, scrollback, allowProposedApi: true, logLevel: 'off' });
 		this.term.onWriteParsed(() => {
 			for (const fn of this.listeners) fn();
 		});

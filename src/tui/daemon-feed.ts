@@ -1,9 +1,8 @@
 // Live VMs from the daemon, through the client in src/client/client.ts.
 import { EventEmitter } from 'node:events';
 import { connectDaemon, reconnectDaemon, type DaemonClient, type VmInfo } from '../client/client.ts';
-import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../common/errors.ts';
-import { sendbugReport } from '../guest/index.ts';
+import { reportOfLogFile } from '../helper/logscan.ts';
 import type { AttachMode, ConsoleFeed, ConsoleSession, VmDetails, VmSummary } from './feed.ts';
 
 /** How often the side column's evidence is refreshed for a live VM. */
@@ -211,7 +210,8 @@ export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 	async report(name: string): Promise<string> {
 		const vm = this.vms.find((v) => v.name === name);
 		if (!vm) throw new Error(`no VM named ${name}`);
-		return sendbugReport({ log: await readFile(vm.log), vm: { name, backend: vm.backend } });
+		// Streamed: a log may be bigger than Node reads at once (its cap is 4 GiB).
+		return reportOfLogFile(vm.log, { vm: { name, backend: vm.backend } });
 	}
 
 	close(): void {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { Sandbox, until, sleep, ROOT } from '../helpers/cli.ts';
 import { encodeFrame, encodeJson, FrameDecoder, parseJsonPayload } from '../../src/common/frame.ts';
+import { pythonRandomBytes } from '../helpers/pyrandom.ts';
 
 const box = new Sandbox('otd');
 after(() => box.cleanup());
@@ -215,4 +216,19 @@ test('the timeline compares a boot with the previous up of the same VM, with the
 		c.close();
 	}
 	await box.ok(['down', 'tl', '--force']);
+});
+
+test('wait still sees output after line noise (issue 12: python3 random seeds 1, 3-6), and the noise does not flood daemon.log', async () => {
+	for (const seed of [1, 3, 4, 5, 6]) {
+		const noise = join(box.dir, `noise${seed}`);
+		writeFileSync(noise, pythonRandomBytes(seed, 200000));
+		const name = `z${seed}`;
+		await box.ok(['up', name, '--exec', `cat ${noise}; sleep 1; printf '\\r\\nxx AFTER-1\\r\\n'; cat`]);
+		assert.match(await box.ok(['wait', name, '--for', 'AFTER-1', '--timeout', '20']), /AFTER-1/, `seed ${seed}`);
+		await box.ok(['send', name, `typed-${seed}`]);
+		assert.match(await box.ok(['wait', name, '--for', `typed-${seed}`, '--timeout', '20']), new RegExp(`typed-${seed}`));
+		await box.ok(['down', name, '--force']);
+	}
+	const daemonLog = readFileSync(join(box.dir, 'run', 'daemon.log'), 'utf8');
+	assert.doesNotMatch(daemonLog, /Parsing error/);
 });

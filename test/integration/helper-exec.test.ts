@@ -20,7 +20,7 @@ test('output lands in the log exactly, frames carry its offsets, input and audit
 	assert.equal(hello.running, true);
 
 	// "ready" may have been logged before we connected: then it is below log_size.
-	await waitUntil(() => readLog(dir).toString().includes('ready\r\n'), 'ready in the log');
+	await waitUntil(() => readLog(dir).toString().includes('ready\n'), 'ready in the log');
 	// The command now blocks in `read`: nothing more is printed until we type.
 	await waitUntil(() => r.chunks.reduce((n, c) => n + c.bytes.length, hello.log_size) === readLog(dir).length, 'the stream to catch up');
 	const auditAt = readLog(dir).length;
@@ -30,9 +30,9 @@ test('output lands in the log exactly, frames carry its offsets, input and audit
 	const exited = await r.waitEvent('exited');
 	await r.waitClose();
 
-	// The pty echoes the typed line; ONLCR turns every \n into \r\n.
+	// The pty echoes the typed line; it adds no CR (no output processing, issue 12).
 	const log = readLog(dir);
-	assert.equal(log.toString(), 'ready\r\nhi\r\ngot hi\r\n');
+	assert.equal(log.toString(), 'ready\nhi\ngot hi\n');
 	assert.deepEqual(exited, { event: 'exited', status: 7, signal: null, log_size: log.length });
 
 	// The frames are the log from log_size on, contiguous.
@@ -60,9 +60,32 @@ test('output lands in the log exactly, frames carry its offsets, input and audit
 	assert.equal(existsSync(join(dir, 'helper.pid')), false);
 });
 
+// Issue 12, defect 2: the pty's ONLCR logged a command's \r\n as \r\r\n. Every byte
+// value, CR LF, a lone LF, a lone CR and a tab must reach the log as the command wrote them.
+test('the log holds exactly the bytes the command wrote: CR LF, lone LF and CR, tabs, binary', async (t) => {
+	const dir = tmpVmDir(t);
+	const bytes = Buffer.concat([
+		Buffer.from('crlf\r\nlf\ncr\rtab\there\r\r\n'),
+		Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+		Buffer.from('\r\nEND\r\n'),
+	]);
+	const file = join(dir, 'bytes.bin');
+	writeFileSync(file, bytes);
+	const pid = await startExec(dir, `cat '${file}'`);
+	await waitUntil(() => !alive(pid), 'the helper to exit');
+	assert.deepEqual(readLog(dir), bytes);
+});
+
+test('a command that asks its terminal for output processing gets it, and the log holds what the pty made of it', async (t) => {
+	const dir = tmpVmDir(t);
+	const pid = await startExec(dir, "printf 'raw\\n'; stty opost onlcr; printf 'cooked\\n'");
+	await waitUntil(() => !alive(pid), 'the helper to exit');
+	assert.equal(readLog(dir).toString(), 'raw\ncooked\r\n');
+});
+
 function numbered(n: number): string {
 	let s = '';
-	for (let i = 1; i <= n; i++) s += `${i}\r\n`;
+	for (let i = 1; i <= n; i++) s += `${i}\n`;
 	return s;
 }
 
@@ -82,7 +105,7 @@ test('a connected daemon gets the last bytes before the exit event', async (t) =
 	r.conn.input(Buffer.from('go\n'));
 	await r.waitClose();
 	const log = readLog(dir);
-	assert.equal(log.toString(), 'go\r\n' + numbered(5000));
+	assert.equal(log.toString(), 'go\n' + numbered(5000));
 	assert.deepEqual(Buffer.concat([log.subarray(0, r.conn.hello.log_size), ...r.chunks.map((c) => c.bytes)]), log);
 	assert.equal(r.events.at(-1)?.event, 'exited');
 	assert.equal(r.events.at(-1)?.log_size, log.length);
@@ -98,7 +121,7 @@ test('a restarted helper continues the same boot at the end of its log', async (
 	assert.equal(r.conn.hello.log_size, size);
 	r.conn.input(Buffer.from('\n'));
 	await r.waitClose();
-	assert.equal(readLog(dir).toString(), 'first\r\n\r\nsecond\r\n');
+	assert.equal(readLog(dir).toString(), 'first\n\nsecond\n');
 	assert.equal(r.chunks[0].offset, size);
 	await waitUntil(() => !alive(second), 'the second helper to exit');
 	assert.equal(helperPid(dir), undefined);
@@ -120,12 +143,12 @@ test('a command that closes its terminal keeps the helper waiting for its exit s
 	const dir = tmpVmDir(t);
 	const go = join(dir, 'go');
 	const pid = await startExec(dir, `echo bye; exec 0<&- 1>&- 2>&-; while [ ! -e '${go}' ]; do sleep 0.05; done; exit 5`);
-	await waitUntil(() => readLog(dir).toString() === 'bye\r\n', 'bye');
+	await waitUntil(() => readLog(dir).toString() === 'bye\n', 'bye');
 	// A round trip: the helper has had its chance to see the pty's EOF by now.
 	const r = await Recorder.connect(dir);
 	r.conn.control({ cmd: 'status' });
 	assert.equal((await r.waitEvent('status')).running, true);
 	assert.equal(alive(pid), true);
 	writeFileSync(go, '');
-	assert.deepEqual(await r.waitEvent('exited'), { event: 'exited', status: 5, signal: null, log_size: 5 });
+	assert.deepEqual(await r.waitEvent('exited'), { event: 'exited', status: 5, signal: null, log_size: 4 });
 });

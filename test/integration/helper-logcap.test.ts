@@ -49,7 +49,7 @@ test('obsdtui up --log-max 1: the log stops at 1 MiB, the console, wait and view
 	const log = readFileSync(bootLogPath(dir, 1));
 	assert.equal(log.length, 1048576);
 	// Only the flood's start made it: its lines are intact up to the cut, TAIL is not there.
-	const lines = log.subarray(log.length - 4096).toString('latin1').split('\r\n').slice(1, -1);
+	const lines = log.subarray(log.length - 4096).toString('latin1').split('\n').slice(1, -1);
 	assert.ok(lines.length > 300 && lines.every((l) => l === '0123456789'), 'the end of the log is the flood');
 	assert.doesNotMatch(log.toString('latin1'), /TAIL/);
 	const full = logFullRecords(dir);
@@ -115,7 +115,7 @@ test('helper -L: the part that fits, one log_full before the frame that passes t
 	}
 	const stream = Buffer.concat([log.subarray(0, conn.hello.log_size), ...chunks.map((c) => c.bytes)]);
 	assert.deepEqual(log, stream.subarray(0, 1000));
-	assert.match(stream.toString('latin1'), /x{3000}\r\nEND\r\n$/);
+	assert.match(stream.toString('latin1'), /x{3000}\nEND\n$/);
 
 	const full = seen.findIndex((s) => named(s, 'log_full'));
 	assert.deepEqual(seen[full], { ev: { event: 'log_full', max: 1000 } });
@@ -141,7 +141,7 @@ test('a helper restarted on a full log starts full: it logs nothing and says so'
 	conn.close();
 	assert.equal(readLog(dir).length, 100);
 	const chunks = outputs(seen);
-	assert.equal(Buffer.concat(chunks.map((c) => c.bytes)).toString('latin1'), 'more\r\n');
+	assert.equal(Buffer.concat(chunks.map((c) => c.bytes)).toString('latin1'), 'more\n');
 	assert.equal(chunks[0].offset, 100);
 	// One record per helper that found the log full: the second one's comes right after its start.
 	assert.deepEqual(events(dir).map((r) => [r.offset, r.json.event]), [
