@@ -114,6 +114,8 @@ interface Response {
 	/** Re-arms the stall timer; the caller calls it on every chunk. */
 	alive: () => void;
 	stop: () => void;
+	/** Why the transfer was cut by the stall timer, if it was. */
+	stalled: () => string | undefined;
 }
 
 /**
@@ -124,6 +126,7 @@ function get(url: string, headers: Record<string, string>, stallMs: number, redi
 	return new Promise((resolve, reject) => {
 		const mod = url.startsWith('https:') ? https : http;
 		let timer: NodeJS.Timeout | undefined;
+		let stalled: string | undefined;
 		const req = mod.get(url, { headers: { 'User-Agent': 'obsdtui', ...headers } }, (res) => {
 			const status = res.statusCode ?? 0;
 			if (status >= 300 && status < 400 && res.headers.location) {
@@ -139,9 +142,13 @@ function get(url: string, headers: Record<string, string>, stallMs: number, redi
 				url,
 				alive: () => timer?.refresh(),
 				stop: () => clearTimeout(timer),
+				stalled: () => stalled,
 			});
 		});
-		timer = setTimeout(() => req.destroy(new TransferError(`no data from ${url} for ${stallMs / 1000} s: the transfer stalled`)), stallMs);
+		timer = setTimeout(() => {
+			stalled = `no data from ${url} for ${stallMs / 1000} s: the transfer stalled`;
+			req.destroy(new TransferError(stalled));
+		}, stallMs);
 		req.on('error', (err) => {
 			clearTimeout(timer);
 			reject(err instanceof TransferError ? err : new TransferError(`GET ${url}: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
@@ -172,7 +179,8 @@ async function fetchSmall(url: string, stallMs: number): Promise<Buffer> {
 			chunks.push(chunk);
 		}
 	} catch (err) {
-		throw err instanceof TransferError ? err : new TransferError(`GET ${url}: ${(err as Error).message}`);
+		if (err instanceof TransferError) throw err;
+		throw new TransferError(r.stalled() ?? `GET ${url}: the connection broke (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
 	} finally {
 		r.stop();
 		r.res.destroy();
@@ -237,24 +245,31 @@ async function download(url: string, part: string, file: string, stallMs: number
 	let bytes = offset;
 	const started = Date.now();
 	let lastEmit = 0;
+	// At most 10 progress events a second, and the last state always shown (a transfer that
+	// pauses must not leave an older count on the screen).
+	let trailing: NodeJS.Timeout | undefined;
+	const progress = () => {
+		trailing = undefined;
+		const now = Date.now();
+		lastEmit = now;
+		const rate = (bytes - offset) / Math.max((now - started) / 1000, 0.001);
+		emit({ event: 'progress', file, bytes, total, rate, eta: total !== undefined && rate > 0 ? (total - bytes) / rate : undefined });
+	};
 	emit({ event: 'start', file, url, offset, total });
 	try {
 		for await (const chunk of res as AsyncIterable<Buffer>) {
 			r.alive();
 			writeSync(fd, chunk, 0, chunk.length, bytes);
 			bytes += chunk.length;
-			const now = Date.now();
-			if (now - lastEmit >= 100) {
-				lastEmit = now;
-				const seconds = Math.max((now - started) / 1000, 0.001);
-				const rate = (bytes - offset) / seconds;
-				emit({ event: 'progress', file, bytes, total, rate, eta: total !== undefined && rate > 0 ? (total - bytes) / rate : undefined });
-			}
+			const since = Date.now() - lastEmit;
+			if (since >= 100) progress();
+			else trailing ??= setTimeout(progress, 100 - since);
 		}
 	} catch (err) {
-		const why = err instanceof TransferError ? err.message : `the connection broke (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+		const why = r.stalled() ?? (err instanceof TransferError ? err.message : `the connection broke (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
 		throw new TransferError(`${file}: ${why} after ${bytes}${total !== undefined ? ` of ${total}` : ''} bytes; run again to resume`);
 	} finally {
+		clearTimeout(trailing);
 		r.stop();
 		closeSync(fd);
 		res.destroy();

@@ -94,9 +94,11 @@ export class Mirror {
 		}
 		const body = data.subarray(start);
 		if (b?.kind === 'truncate' || b?.kind === 'stall' || b?.kind === 'hold') {
-			res.write(body.subarray(0, b.after));
-			if (b.kind === 'truncate') res.socket?.destroy();
-			else if (b.kind === 'hold') this.held.push(() => res.end(body.subarray(b.after)));
+			// Cut or hold only once the first part has left (a destroyed socket drops unsent data).
+			res.write(body.subarray(0, b.after), () => {
+				if (b.kind === 'truncate') res.socket?.end();
+			});
+			if (b.kind === 'hold') this.held.push(() => res.end(body.subarray(b.after)));
 			return;
 		}
 		res.end(body);
