@@ -21,5 +21,7 @@ import scan from './scan.ts';
 import dmesg from './dmesg.ts';
 import report from './report.ts';
 import ddb from './ddb.ts';
+import image from './image.ts';
+import create from './create.ts';
 
-export const commands: CommandModule[] = [tui, up, down, rm, ls, attach, consoleCmd, log, send, wait, replay, demo, net, screen, glass, scan, dmesg, report, ddb, daemon, doctor];
+export const commands: CommandModule[] = [tui, image, create, up, down, rm, ls, attach, consoleCmd, log, send, wait, replay, demo, net, screen, glass, scan, dmesg, report, ddb, daemon, doctor];

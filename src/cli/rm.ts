@@ -17,7 +17,7 @@ export default command({
 		const client = await connectDaemon();
 		try {
 			const { vm } = await client.request<{ vm: { state: string; log: string } }>('info', { name });
-			if (vm.state !== 'exited' && vm.state !== 'lost') throw new UserError(`${name} is ${vm.state}: 'obsdtui down ${name}' first`);
+			if (vm.state !== 'exited' && vm.state !== 'lost' && vm.state !== 'created') throw new UserError(`${name} is ${vm.state}: 'obsdtui down ${name}' first`);
 			if (!args.yes) {
 				if (!process.stdin.isTTY) throw new UserError(`not removing ${name} without asking: run on a terminal or pass --yes`);
 				if (!(await confirm(`Remove ${name} and all its console logs? [y/N] `))) throw new UserError('nothing removed');

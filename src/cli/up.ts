@@ -1,10 +1,10 @@
 // obsdtui up NAME: start a VM from a spec file and/or flags.
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { command, printJson } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
 import { UserError } from '../common/errors.ts';
-import { checkVmName } from '../common/paths.ts';
+import { checkVmName, vmDir } from '../common/paths.ts';
 import { parseGpuSize, parseNetFlag, parseSpec } from '../common/spec.ts';
 import { loadFont } from '../devices/glass-files.ts';
 
@@ -37,7 +37,7 @@ export function resolveSpecPaths(raw: Record<string, unknown>, base: string): vo
 
 export default command({
 	command: 'up <name>',
-	describe: 'Start a VM (from --spec FILE and/or flags)',
+	describe: 'Start a VM (from its saved spec, --spec FILE and/or flags)',
 	builder: (y) =>
 		y
 			.positional('name', { type: 'string', describe: 'VM name' })
@@ -64,7 +64,12 @@ export default command({
 			.option('json', { type: 'boolean', describe: 'print the VM as JSON' }),
 	handler: async (args) => {
 		const name = checkVmName(args.name);
-		const raw: Record<string, unknown> = args.spec ? readSpecFile(String(args.spec)) : {};
+		// Without --spec and without flags that say what to boot, the VM starts from its saved
+		// spec (written by `create`, or by its last `up`); the other flags still override it.
+		const saved = join(vmDir(name), 'spec.json');
+		const bootFlags = ['kernel', 'initrd', 'disk', 'efi', 'exec', 'serial'].some((k) => args[k] !== undefined);
+		const fromSaved = !args.spec && !bootFlags && existsSync(saved);
+		const raw: Record<string, unknown> = args.spec ? readSpecFile(String(args.spec)) : fromSaved ? readSpecFile(saved) : {};
 		if (args.spec) resolveSpecPaths(raw, dirname(resolve(String(args.spec))));
 		for (const key of ['kernel', 'initrd'] as const) if (args[key] !== undefined) raw[key] = abs(args[key]);
 		for (const key of ['append', 'cpus', 'mem', 'accel', 'cpu', 'cols', 'rows', 'hang', 'logMax'] as const) if (args[key] !== undefined) raw[key] = args[key];
@@ -81,7 +86,7 @@ export default command({
 		if (args.serial !== undefined) raw.serial = { device: String(args.serial), ...(args.speed ? { speed: args.speed } : {}) };
 		if (raw.name !== undefined && raw.name !== name) throw new UserError(`the spec names the VM '${raw.name}', not '${name}'`);
 		// Validate here too, so a bad spec fails before any daemon is started.
-		const spec = parseSpec({ ...raw, name }, name, args.spec ? String(args.spec) : 'VM spec');
+		const spec = parseSpec({ ...raw, name }, name, args.spec ? String(args.spec) : fromSaved ? saved : 'VM spec');
 		const client = await connectDaemon();
 		try {
 			const { vm } = await client.request<{ vm: Record<string, unknown> }>('up', { name, spec });

@@ -63,6 +63,8 @@ export interface VmSpec {
 	glassFonts: string[];
 	/** Extra arguments appended to the QEMU command line, for what the spec does not cover. */
 	qemuArgs: string[];
+	/** An autoinstall(8) response file the daemon serves to the guest at http://10.0.2.100/install.conf (qemu, user network). */
+	autoinstall?: string;
 	// exec
 	command?: string;
 	// serial
@@ -71,7 +73,7 @@ export interface VmSpec {
 
 const TOP_KEYS = new Set([
 	'name', 'backend', 'cols', 'rows', 'kernel', 'initrd', 'append', 'efi', 'disks', 'disk', 'cpus', 'mem',
-	'accel', 'cpu', 'acpi', 'net', 'gpu', 'glassFonts', 'qemuArgs', 'command', 'serial', 'hang', 'logMax',
+	'accel', 'cpu', 'acpi', 'net', 'gpu', 'glassFonts', 'qemuArgs', 'command', 'serial', 'hang', 'logMax', 'autoinstall',
 ]);
 
 type Obj = Record<string, unknown>;
@@ -230,7 +232,12 @@ export function parseSpec(input: unknown, nameHint?: string, where = 'VM spec'):
 		qemuArgs: qemuArgs as string[],
 		command: str(input, 'command', where),
 		serial: input.serial !== undefined ? parseSerial(input.serial, where) : undefined,
+		autoinstall: str(input, 'autoinstall', where),
 	};
+	if (spec.autoinstall !== undefined && (backend !== 'qemu' || spec.net.mode !== 'user')) {
+		// Served through QEMU's user network (guestfwd); Apple's NAT has no such path without a host TCP port.
+		throw new UserError(`${where}: 'autoinstall' needs the qemu backend with the user network`);
+	}
 	if (backend === 'exec' && !spec.command) throw new UserError(`${where}: backend exec needs 'command'`);
 	if (backend === 'serial' && !spec.serial) throw new UserError(`${where}: backend serial needs 'serial'`);
 	// Disks and no kernel: boot them through UEFI (how an OpenBSD image boots), unless

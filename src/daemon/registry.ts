@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { UserError } from '../common/errors.ts';
 import { makePrivateDir, vmDir, vmsDir } from '../common/paths.ts';
 import { parseSpec, type VmSpec } from '../common/spec.ts';
-import { nextBoot } from '../helper/logfiles.ts';
+import { listBoots, nextBoot } from '../helper/logfiles.ts';
 import { spawnHelper } from '../helper/spawn.ts';
 import { execArgv } from '../helper/exec.ts';
 import { serialArgv } from '../helper/serial.ts';
 import { qemuArgv } from '../helper/qemu.ts';
 import { appleArgv } from '../helper/apple.ts';
 import { Vm } from './vm.ts';
+import { AutoinstallServer, autoinstallSocketPath } from './autoinstall.ts';
 
 async function helperArgv(spec: VmSpec, dir: string): Promise<string[]> {
 	switch (spec.backend) {
@@ -31,6 +32,22 @@ async function helperArgv(spec: VmSpec, dir: string): Promise<string[]> {
 
 export class Registry extends EventEmitter {
 	readonly vms = new Map<string, Vm>();
+	/** Response-file servers of VMs with an `autoinstall` spec, while they run. */
+	readonly autoinstall = new Map<string, AutoinstallServer>();
+
+	/** Serve the VM's response file (see autoinstall.ts) until it stops. */
+	private async serveAutoinstall(spec: VmSpec, dir: string): Promise<void> {
+		this.stopAutoinstall(spec.name);
+		if (spec.autoinstall === undefined) return;
+		const server = new AutoinstallServer(autoinstallSocketPath(dir), spec.autoinstall, (line) => this.vms.get(spec.name)?.audit(`autoinstall: ${line}`));
+		await server.listen();
+		this.autoinstall.set(spec.name, server);
+	}
+
+	private stopAutoinstall(name: string): void {
+		this.autoinstall.get(name)?.close();
+		this.autoinstall.delete(name);
+	}
 
 	/** Adopt every VM found on disk. Never throws for one broken VM directory. */
 	async load(): Promise<void> {
@@ -49,6 +66,8 @@ export class Registry extends EventEmitter {
 			if (existsSync(join(dir, 'helper.sock'))) {
 				try {
 					await vm.adopt(1500);
+					// QEMU reconnects to the response-file socket of a new daemon.
+					await this.serveAutoinstall(spec, dir).catch(() => {});
 					continue;
 				} catch {
 					// Stale socket: the helper died (host reboot, SIGKILL); fall through.
@@ -62,11 +81,38 @@ export class Registry extends EventEmitter {
 		const old = this.vms.get(vm.name);
 		if (old && old !== vm) old.dispose();
 		this.vms.set(vm.name, vm);
-		vm.on('changed', () => this.emit('changed'));
+		vm.on('changed', () => {
+			// Only this VM's own end: a replaced Vm object of the same name may still report.
+			if ((vm.state === 'exited' || vm.state === 'lost') && this.vms.get(vm.name) === vm) this.stopAutoinstall(vm.name);
+			this.emit('changed');
+		});
 		return vm;
 	}
 
+	/** VMs made on disk since load() (`obsdtui create`), never started: adopt them as created. */
+	adoptCreated(): void {
+		let names: string[];
+		try {
+			names = readdirSync(vmsDir());
+		} catch {
+			return;
+		}
+		for (const name of names) {
+			if (this.vms.has(name)) continue;
+			const dir = join(vmsDir(), name);
+			const specPath = join(dir, 'spec.json');
+			if (!existsSync(specPath) || listBoots(dir).length > 0) continue;
+			try {
+				const vm = this.track(new Vm(dir, parseSpec(JSON.parse(readFileSync(specPath, 'utf8')), name, specPath), 0));
+				vm.loadFinished();
+			} catch {
+				// not a VM we can read; up NAME will say why
+			}
+		}
+	}
+
 	get(name: string): Vm {
+		if (!this.vms.has(name)) this.adoptCreated();
 		const vm = this.vms.get(name);
 		if (!vm) throw new UserError(`no VM named '${name}' (see 'obsdtui ls')`);
 		return vm;
@@ -82,7 +128,14 @@ export class Registry extends EventEmitter {
 		const argv = await helperArgv(spec, dir);
 		writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n', { mode: 0o600 });
 		const boot = nextBoot(dir);
-		await spawnHelper({ vmDir: dir, boot, argv });
+		// Listening before QEMU starts, so the guest's first request finds it.
+		await this.serveAutoinstall(spec, dir);
+		try {
+			await spawnHelper({ vmDir: dir, boot, argv });
+		} catch (err) {
+			this.stopAutoinstall(spec.name);
+			throw err;
+		}
 		const vm = this.track(new Vm(dir, spec, boot));
 		try {
 			await vm.adopt(5000);
@@ -99,7 +152,7 @@ export class Registry extends EventEmitter {
 	/** Remove a stopped VM: its registry entry and its directory (spec, logs, evidence). */
 	remove(name: string): string {
 		const vm = this.get(name);
-		if (vm.state !== 'exited' && vm.state !== 'lost') throw new UserError(`${name} is ${vm.state}: 'obsdtui down ${name}' first`);
+		if (vm.state !== 'exited' && vm.state !== 'lost' && vm.state !== 'created') throw new UserError(`${name} is ${vm.state}: 'obsdtui down ${name}' first`);
 		vm.dispose();
 		this.vms.delete(name);
 		rmSync(vm.dir, { recursive: true, force: true });
@@ -112,6 +165,7 @@ export class Registry extends EventEmitter {
 	}
 
 	dispose(): void {
+		for (const name of [...this.autoinstall.keys()]) this.stopAutoinstall(name);
 		for (const vm of this.vms.values()) vm.dispose();
 	}
 }

@@ -167,6 +167,7 @@ export class Daemon {
 	}
 
 	list() {
+		this.registry.adoptCreated();
 		return [...this.registry.vms.values()].map((vm) => vm.info()).sort((a, b) => a.name.localeCompare(b.name));
 	}
 

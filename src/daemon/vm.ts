@@ -31,7 +31,8 @@ import { spleenFonts } from '../glass/spleen.ts';
 import { loadFont } from '../devices/glass-files.ts';
 import type { LiveState } from '../guest/index.ts';
 
-export type VmState = 'starting' | 'running' | 'stopping' | 'exited' | 'lost';
+/** created: made by `obsdtui create`, never started. */
+export type VmState = 'created' | 'starting' | 'running' | 'stopping' | 'exited' | 'lost';
 
 export interface VmInfo {
 	name: string;
@@ -284,7 +285,11 @@ export class Vm extends EventEmitter {
 	/** A VM whose helper is gone: show its last boot as it ended. */
 	loadFinished(): void {
 		const boots = listBoots(this.dir);
-		if (boots.length) this.boot = boots[boots.length - 1];
+		if (boots.length === 0) {
+			this.state = 'created';
+			return;
+		}
+		this.boot = boots[boots.length - 1];
 		this.state = 'exited';
 		const idx = bootIndexPath(this.dir, this.boot);
 		if (existsSync(idx)) {
@@ -685,7 +690,7 @@ export class Vm extends EventEmitter {
 	}
 
 	waitExit(timeoutMs: number): Promise<boolean> {
-		if (this.state === 'exited' || this.state === 'lost' || !this.helper) return Promise.resolve(true);
+		if (this.state === 'exited' || this.state === 'lost' || this.state === 'created' || !this.helper) return Promise.resolve(true);
 		return new Promise((resolve) => {
 			const t = setTimeout(() => resolve(false), timeoutMs);
 			this.exitWaiters.push(() => {
@@ -700,7 +705,7 @@ export class Vm extends EventEmitter {
 	 * then SIGKILL, each after a timeout. `force` starts at SIGTERM.
 	 */
 	async down(who: string, force: boolean, timeoutMs: number): Promise<void> {
-		if (!this.helper || this.state === 'exited' || this.state === 'lost') return;
+		if (!this.helper || this.state === 'exited' || this.state === 'lost' || this.state === 'created') return;
 		this.state = 'stopping';
 		this.audit(`${who} requested ${force ? 'forced ' : ''}shutdown`);
 		this.changed();

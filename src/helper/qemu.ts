@@ -8,6 +8,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { logMaxBytes, type VmSpec } from '../common/spec.ts';
 import { UserError } from '../common/errors.ts';
 import { chooseAccel, currentHost, type HostInfo } from './accel.ts';
+import { AUTOINSTALL_ADDRESS } from '../image/autoinstall.ts';
 
 export const QEMU_BINARY = 'qemu-system-aarch64';
 export const QEMU_INSTALL_HINT = 'Debian/Ubuntu: apt-get install qemu-system-arm qemu-efi-aarch64 qemu-utils; macOS: brew install qemu';
@@ -152,7 +153,9 @@ async function diskArgs(spec: VmSpec): Promise<string[]> {
 			}
 		}
 		const drive = `file=${optValue(path)},format=${d.format},if=none,id=disk${i}${d.readonly ? ',readonly=on' : ''}`;
-		args.push('-drive', drive, '-device', `virtio-blk-pci,drive=disk${i},id=blk${i}`);
+		// bootindex: the firmware tries the disks in the spec's order and nothing else (no
+		// minutes of PXE attempts before a disk without a boot loader falls through to the next).
+		args.push('-drive', drive, '-device', `virtio-blk-pci,drive=disk${i},id=blk${i},bootindex=${i}`);
 	}
 	return args;
 }
@@ -161,7 +164,18 @@ function netArgs(spec: VmSpec, vmDir: string): string[] {
 	const { net } = spec;
 	let netdev: string;
 	if (net.mode === 'none') return [];
-	if (net.mode === 'user') netdev = 'user,id=n0';
+	if (net.mode === 'user') {
+		netdev = 'user,id=n0';
+		if (spec.autoinstall !== undefined) {
+			// The guest's connections to 10.0.2.100:80 go to the daemon's unix socket, not to a
+			// host port. reconnect: QEMU starts even if the daemon is not listening (yet, or
+			// any more after a restart) and connects when it is. The chardev options are a
+			// second level of QEMU option syntax inside the netdev's: commas doubled once.
+			const sock = socketPath(join(vmDir, 'autoinstall.sock'));
+			if (sock.includes(',')) throw new UserError(`the state dir ${vmDir} has a comma in its path; QEMU's guestfwd cannot name that socket`);
+			netdev += `,guestfwd=tcp:${AUTOINSTALL_ADDRESS}:80-unix:${sock},,reconnect=1`;
+		}
+	}
 	else {
 		// dgram, not stream: the observer may start, die or restart at any time and QEMU
 		// 7.2's stream client never reconnects. Each datagram is one Ethernet frame.

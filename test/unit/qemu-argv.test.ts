@@ -60,9 +60,9 @@ test('EFI firmware file, two disks, observe network, GPU, extra args, KVM on arm
 		// The helper owns the host end of the observe network's wire.
 		...head('kvm', 'host', 'virt,acpi=off', '4', '2048', 't1', ['-n', `${vm}/net.sock`, '-r', `${vm}/vm-net.sock`]),
 		'-bios', firmware,
-		'-drive', `file=${diskRaw},format=raw,if=none,id=disk0,readonly=on`, '-device', 'virtio-blk-pci,drive=disk0,id=blk0',
+		'-drive', `file=${diskRaw},format=raw,if=none,id=disk0,readonly=on`, '-device', 'virtio-blk-pci,drive=disk0,id=blk0,bootindex=0',
 		// A comma in a QEMU option value is written twice.
-		'-drive', `file=${dir}/root,,1.qcow2,format=qcow2,if=none,id=disk1`, '-device', 'virtio-blk-pci,drive=disk1,id=blk1',
+		'-drive', `file=${dir}/root,,1.qcow2,format=qcow2,if=none,id=disk1`, '-device', 'virtio-blk-pci,drive=disk1,id=blk1,bootindex=1',
 		'-netdev', `dgram,id=n0,local.type=unix,local.path=${vm}/vm-net.sock,remote.type=unix,remote.path=${vm}/net.sock`,
 		'-device', 'virtio-net-pci,netdev=n0,id=net0,mac=52:54:00:aa:bb:cc,romfile=',
 		'-device', 'virtio-gpu-pci,id=gpu0,xres=1280,yres=800',

@@ -1,0 +1,112 @@
+// autoinstall(8): the response file obsdtui generates from flags, and the tiny HTTP/1.0
+// side that hands it to the installer. Pure code: the socket lives in src/daemon/.
+//
+// A response file is "question = answer" lines; the installer matches each question it
+// asks against them and takes the default for the rest.
+
+/** Where the guest finds the response file under QEMU user networking (a guestfwd, no host port). */
+export const AUTOINSTALL_ADDRESS = '10.0.2.100';
+export const AUTOINSTALL_URL = `http://${AUTOINSTALL_ADDRESS}/install.conf`;
+
+export interface ResponseOptions {
+	hostname: string;
+	/** An encrypt(1)/bcrypt hash ($2b$...). */
+	rootPasswordHash?: string;
+	/** An OpenSSH public key line for root. */
+	rootSshKey?: string;
+	timezone?: string;
+	/** The installer's set selection, e.g. "-game* -x*" (default: its own). */
+	sets?: string;
+	/** Release directory on the mirror for the sets, e.g. pub/OpenBSD/7.9/arm64. */
+	setsDirectory?: string;
+	setsServer?: string;
+}
+
+// What install.sub's encr_pwd takes as already encrypted: a bcrypt hash, or 13 stars (no
+// password login at all).
+const BCRYPT = /^\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}$/;
+const NO_PASSWORD = '*************';
+
+function oneLine(v: string, what: string): string {
+	if (/[\r\n]/.test(v) || v.trim() !== v || v === '') throw new Error(`${what} must be one line without surrounding spaces`);
+	return v;
+}
+
+/** The response file for an unattended install with an automatic disk layout. Throws Error on bad input. */
+export function responseFile(o: ResponseOptions): string {
+	if (!/^[a-z0-9][a-z0-9-]{0,62}$/i.test(o.hostname)) throw new Error(`hostname ${JSON.stringify(o.hostname)} is not a short host name`);
+	if (!o.rootPasswordHash && !o.rootSshKey) throw new Error('an unattended install needs a root password hash (encrypt(1), $2b$...) or an SSH public key');
+	if (o.rootPasswordHash && !BCRYPT.test(o.rootPasswordHash)) throw new Error('the root password must be given as a bcrypt hash (encrypt(1) or htpasswd -nbB: $2b$...), not in clear');
+	if (o.rootSshKey && !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/=]+( [^\r\n]*)?$/.test(o.rootSshKey.trim())) {
+		throw new Error('the SSH key must be one OpenSSH public key line (ssh-ed25519 AAAA... comment)');
+	}
+	if (o.timezone && !/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/.test(o.timezone)) throw new Error(`timezone ${JSON.stringify(o.timezone)} is not like Europe/Berlin`);
+	const lines: Array<[string, string]> = [
+		['System hostname', o.hostname],
+		['Password for root account', o.rootPasswordHash ?? NO_PASSWORD],
+	];
+	if (o.rootSshKey) {
+		lines.push(['Public ssh key for root account', oneLine(o.rootSshKey.trim(), 'the SSH key')]);
+		lines.push(['Allow root ssh login', 'prohibit-password']);
+	}
+	lines.push(['Start sshd(8) by default', 'yes'], ['Setup a user', 'no']);
+	if (o.timezone) lines.push(['What timezone are you in', o.timezone]);
+	lines.push(['Use (A)uto layout, (E)dit auto layout, or create (C)ustom layout', 'a']);
+	if (o.setsServer) {
+		lines.push(['Location of sets', 'http'], ['HTTP Server', oneLine(o.setsServer, 'the sets server')]);
+		if (o.setsDirectory) lines.push(['Server directory', oneLine(o.setsDirectory, 'the sets directory')]);
+	}
+	if (o.sets) lines.push(['Set name(s)', oneLine(o.sets, 'the set names')]);
+	return lines.map(([q, a]) => `${q} = ${a}\n`).join('');
+}
+
+/** A mirror URL split the way the installer asks for it: server, then directory. */
+export function setsLocation(mirror: string, version: string, arch: string): { server: string; directory: string } {
+	const u = new URL(mirror);
+	return { server: u.host, directory: `${u.pathname.replace(/^\/+|\/+$/g, '')}/${version}/${arch}` };
+}
+
+export interface HttpRequest {
+	method: string;
+	path: string;
+}
+
+/** The largest request head we read; a guest that sends more is cut off. */
+export const MAX_REQUEST_HEAD = 8192;
+
+/**
+ * Splits a byte stream into HTTP request heads. Under QEMU's guestfwd one unix stream
+ * carries every guest connection to the address, one after the other, with no boundaries:
+ * each head ends at its blank line, and the client closes after reading Content-Length.
+ */
+export class RequestSplitter {
+	private buf = Buffer.alloc(0);
+
+	/** The complete requests in `chunk`; 'overflow' if the guest sent a head that is too long. */
+	push(chunk: Buffer): Array<HttpRequest | 'bad'> | 'overflow' {
+		this.buf = Buffer.concat([this.buf, chunk]);
+		const out: Array<HttpRequest | 'bad'> = [];
+		for (;;) {
+			const end = this.buf.indexOf('\r\n\r\n');
+			if (end < 0) break;
+			const head = this.buf.subarray(0, end).toString('latin1');
+			this.buf = this.buf.subarray(end + 4);
+			const m = /^(GET|HEAD) (\/[\x21-\x7e]*) HTTP\/1\.[01]$/.exec(head.split('\r\n')[0]);
+			out.push(m ? { method: m[1], path: m[2] } : 'bad');
+		}
+		if (this.buf.length > MAX_REQUEST_HEAD) return 'overflow';
+		return out;
+	}
+}
+
+/** One HTTP/1.0 response (Content-Length, then the client closes). */
+export function httpResponse(status: 200 | 400 | 404, body: Buffer, head = false): Buffer {
+	const reason = { 200: 'OK', 400: 'Bad Request', 404: 'Not Found' }[status];
+	const header = `HTTP/1.0 ${status} ${reason}\r\nContent-Type: ${status === 200 ? 'application/octet-stream' : 'text/plain'}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+	return head ? Buffer.from(header, 'latin1') : Buffer.concat([Buffer.from(header, 'latin1'), body]);
+}
+
+/** The paths the installer asks for: MAC-install.conf, then install.conf (an upgrade is not ours to answer). */
+export function isResponsePath(path: string): boolean {
+	return /^\/(?:[0-9a-f]{2}(?::[0-9a-f]{2}){5}-)?install\.conf$/.test(path);
+}
