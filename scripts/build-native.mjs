@@ -1,7 +1,11 @@
 // Build native/qemu/obsdtui-helper with the system C compiler. Run by `npm install`
-// and `npm test`; a no-op when the binary is newer than every source file.
+// and `npm test`; a no-op when the binary is newer than every source file and was built
+// with the same extra flags.
+//
+// OBSDTUI_CFLAGS adds compiler flags (split at spaces): CI builds with -Werror, and once
+// with -fsanitize=address,undefined for an AddressSanitizer run of the integration tests.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
@@ -9,6 +13,9 @@ import { basename, dirname, join } from 'node:path';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'native', 'qemu');
 const out = join(dir, 'obsdtui-helper');
+// The extra flags the binary was built with: a change of OBSDTUI_CFLAGS rebuilds it.
+const stamp = join(dir, 'obsdtui-helper.cflags');
+const extra = (process.env.OBSDTUI_CFLAGS ?? '').split(/\s+/).filter(Boolean);
 
 const sources = readdirSync(dir).filter((f) => f.endsWith('.c')).sort().map((f) => join(dir, f));
 const inputs = [...sources, ...readdirSync(dir).filter((f) => f.endsWith('.h')).map((f) => join(dir, f)), fileURLToPath(import.meta.url)];
@@ -17,7 +24,15 @@ function mtime(path) {
 	return statSync(path).mtimeMs;
 }
 
-if (existsSync(out) && inputs.every((f) => mtime(f) < mtime(out))) {
+function builtWith() {
+	try {
+		return readFileSync(stamp, 'utf8');
+	} catch {
+		return '';
+	}
+}
+
+if (existsSync(out) && inputs.every((f) => mtime(f) < mtime(out)) && builtWith() === extra.join(' ')) {
 	buildApple();
 	process.exit(0);
 }
@@ -35,12 +50,15 @@ if (!cc) {
 
 // openpty(3) lives in libutil on Linux and the BSDs, in libc on macOS.
 const libs = process.platform === 'darwin' ? [] : ['-lutil'];
-const args = ['-Wall', '-Wextra', '-O2', '-o', out, ...sources, ...libs];
+const args = ['-Wall', '-Wextra', '-O2', ...extra, '-o', out, ...sources, ...libs];
+if (extra.length) console.error(`obsdtui: building the native helper with ${extra.join(' ')}`);
 const r = spawnSync(cc, args, { stdio: 'inherit' });
 if (r.status !== 0) {
+	rmSync(out, { force: true });
 	console.error(`obsdtui: building the native helper failed (${cc} ${args.join(' ')})`);
 	process.exit(1);
 }
+writeFileSync(stamp, extra.join(' '));
 buildApple();
 
 /*

@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './cli/index.ts';
 import { UserError, errorMessage } from './common/errors.ts';
+import pkg from '../package.json' with { type: 'json' };
 
 function fail(message: string, code = 1): never {
 	process.stderr.write(`obsdtui: ${message}\n`);
@@ -18,7 +19,16 @@ async function main(): Promise<void> {
 		.recommendCommands()
 		.help()
 		.alias('h', 'help')
+		// yargs' own --version prints the bare number and shows under every command; users
+		// expect `obsdtui --version` (and -V) to name the program, at the top level only.
 		.version(false)
+		.option('version', { alias: 'V', type: 'boolean', global: false, describe: 'Print the version and exit' })
+		.middleware((argv) => {
+			// Under a command yargs does not resolve the alias of a top-level option itself.
+			if (!argv.version && !argv.V) return;
+			process.stdout.write(`obsdtui ${pkg.version}\n`);
+			process.exit(0);
+		}, true)
 		.wrap(Math.min(100, process.stdout.columns || 80))
 		.fail((msg, err) => {
 			if (err) throw err;

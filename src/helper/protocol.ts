@@ -3,7 +3,7 @@
 //
 //   helper -> daemon   H hello JSON, O output (u64 BE log offset + bytes), E event JSON
 //   daemon -> helper   I input, B break, A audit text, K kill ("TERM"|"KILL"), C control JSON
-import { encodeFrame, FrameDecoder, FrameError, MAX_FRAME, parseJsonPayload, type Frame } from '../common/frame.ts';
+import { encodeFrame, FrameDecoder, FrameError, MAX_FRAME, parseJsonPayload } from '../common/frame.ts';
 
 export const T_HELLO = 0x48;
 export const T_OUTPUT = 0x4f;

@@ -11,7 +11,6 @@ import { spawnHelper } from '../../src/helper/spawn.ts';
 import { readIndex, bootIndexPath, bootLogPath, type IndexRecord } from '../../src/helper/logfiles.ts';
 import { readLog, tmpVmDir, waitUntil } from './helper-harness.ts';
 
-const MIB = 1024 * 1024;
 const box = new Sandbox('otl');
 after(() => box.cleanup());
 
