@@ -2,6 +2,7 @@
 // Entry point. Runs the esbuild bundle when it exists (fast start); otherwise the
 // TypeScript sources through tsx (a development checkout before `npm run build`).
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -11,6 +12,9 @@ if (major < 22) {
 	process.stderr.write(`obsdtui: Node ${process.versions.node} is too old; Node 22 or newer is required\n`);
 	process.exit(1);
 }
+// Cache V8's compiled code between runs (Node >= 22.1; in the OS temporary dir by default,
+// or $NODE_COMPILE_CACHE): starting then costs little more than Node itself.
+module.enableCompileCache?.();
 const bundle = join(root, 'dist', 'obsdtui.mjs');
 if (existsSync(bundle) && !process.env.OBSDTUI_FROM_SOURCE) {
 	await import(pathToFileURL(bundle).href);
