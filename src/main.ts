@@ -2,7 +2,7 @@
 // in src/cli/index.ts; this file only wires yargs and turns errors into one line.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commands } from './cli/index.ts';
+import { commandsFor } from './cli/index.ts';
 import { UserError, errorMessage } from './common/errors.ts';
 import pkg from '../package.json' with { type: 'json' };
 
@@ -12,7 +12,9 @@ function fail(message: string, code = 1): never {
 }
 
 async function main(): Promise<void> {
-	const parser = yargs(hideBin(process.argv))
+	const argv = hideBin(process.argv);
+	const commands = await commandsFor(argv);
+	const parser = yargs(argv)
 		.scriptName('obsdtui')
 		.usage('$0 [command]\n\nConsole and serial multiplexer for OpenBSD/arm64 VMs. With no command, opens the TUI.')
 		.strict()

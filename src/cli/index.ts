@@ -1,27 +1,53 @@
 // Every CLI command, one file each. Keep this list in the order `obsdtui --help` shows.
+// Commands are imported lazily: `obsdtui ls` loads ls.ts (and what it imports), not the
+// TUI's ink, react and @xterm/headless, which cost more than Node's own start-up. The
+// bundle (scripts/bundle.mjs) splits each dynamic import into its own chunk.
 import type { CommandModule } from 'yargs';
-import up from './up.ts';
-import down from './down.ts';
-import rm from './rm.ts';
-import ls from './ls.ts';
-import consoleCmd from './console.ts';
-import log from './log.ts';
-import send from './send.ts';
-import wait from './wait.ts';
-import daemon from './daemon.ts';
-import doctor from './doctor.ts';
-import tui from './tui.ts';
-import attach from './attach.ts';
-import replay from './replay.ts';
-import demo from './demo.ts';
-import net from './net.ts';
-import screen from './screen.ts';
-import glass from './glass.ts';
-import scan from './scan.ts';
-import dmesg from './dmesg.ts';
-import report from './report.ts';
-import ddb from './ddb.ts';
-import image from './image.ts';
-import create from './create.ts';
 
-export const commands: CommandModule[] = [tui, image, create, up, down, rm, ls, attach, consoleCmd, log, send, wait, replay, demo, net, screen, glass, scan, dmesg, report, ddb, daemon, doctor];
+type Loader = () => Promise<{ default: CommandModule }>;
+
+// The first word of each command's `command:` string (`$0` is the TUI: no word).
+const loaders: [name: string, load: Loader][] = [
+	['$0', () => import('./tui.ts')],
+	['image', () => import('./image.ts')],
+	['create', () => import('./create.ts')],
+	['up', () => import('./up.ts')],
+	['down', () => import('./down.ts')],
+	['rm', () => import('./rm.ts')],
+	['ls', () => import('./ls.ts')],
+	['attach', () => import('./attach.ts')],
+	['console', () => import('./console.ts')],
+	['log', () => import('./log.ts')],
+	['send', () => import('./send.ts')],
+	['wait', () => import('./wait.ts')],
+	['replay', () => import('./replay.ts')],
+	['demo', () => import('./demo.ts')],
+	['net', () => import('./net.ts')],
+	['screen', () => import('./screen.ts')],
+	['glass', () => import('./glass.ts')],
+	['scan', () => import('./scan.ts')],
+	['dmesg', () => import('./dmesg.ts')],
+	['report', () => import('./report.ts')],
+	['ddb', () => import('./ddb.ts')],
+	['daemon', () => import('./daemon.ts')],
+	['doctor', () => import('./doctor.ts')],
+];
+
+/** Every command, for --help, the default command and the manual page test. */
+export async function allCommands(): Promise<CommandModule[]> {
+	return Promise.all(loaders.map(async ([, load]) => (await load()).default));
+}
+
+/**
+ * The commands yargs must know to run `argv` (without node and the script): only the
+ * named one when the first word names a command, so its handler's imports are all that
+ * is loaded; every command otherwise (the TUI, --help, a mistyped name yargs suggests a
+ * correction for). `--version` alone needs none.
+ */
+export async function commandsFor(argv: string[]): Promise<CommandModule[]> {
+	const word = argv.find((a) => !a.startsWith('-'));
+	const hit = word === undefined ? undefined : loaders.find(([name]) => name === word);
+	if (hit && !argv.includes('--help') && !argv.includes('-h')) return [(await hit[1]()).default];
+	if (word === undefined && argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return [];
+	return allCommands();
+}

@@ -51,17 +51,22 @@ export class FrameDecoder {
 		this.length += chunk.length;
 		const frames: Frame[] = [];
 		while (this.length >= 5) {
-			const buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-			this.chunks = [buf];
-			const len = buf.readUInt32BE(0);
-			const kind = buf[4];
+			// The header may itself be split; join only what a frame needs, once it is all
+			// here (a big frame arriving in many reads is not copied again on every read).
+			if (this.chunks[0].length < 5) this.chunks = [Buffer.concat(this.chunks)];
+			const head = this.chunks[0];
+			const len = head.readUInt32BE(0);
+			const kind = head[4];
 			if (!this.kinds.includes(kind)) throw new FrameError(`unknown frame kind 0x${kind.toString(16)}`);
 			if (len > this.max) throw new FrameError(`frame of ${len} bytes exceeds the ${this.max}-byte limit`);
-			if (buf.length < 5 + len) break;
+			if (this.length < 5 + len) break;
+			const buf = head.length >= 5 + len ? head : Buffer.concat(this.chunks);
 			frames.push({ kind, payload: buf.subarray(5, 5 + len) });
 			const rest = buf.subarray(5 + len);
-			this.chunks = rest.length ? [rest] : [];
-			this.length = rest.length;
+			if (buf === head) this.chunks[0] = rest;
+			else this.chunks = [rest];
+			if (!this.chunks[0].length) this.chunks.shift();
+			this.length -= 5 + len;
 		}
 		return frames;
 	}

@@ -55,3 +55,17 @@ test('kill and audit payloads', () => {
 	assert.equal(encodeKill('KILL').subarray(5).toString(), 'KILL');
 	assert.equal(encodeAudit('x'.repeat(5000)).readUInt32BE(0), 2000);
 });
+
+test('frames of every size come out whole and in order however the stream is cut', () => {
+	// Big frames in many small reads, several small frames in one read, headers cut in two.
+	const payloads = [0, 1, 4, 5, 300, 70_000, 2, 200_000, 3].map((n, i) => Buffer.alloc(n, 65 + i));
+	const stream = Buffer.concat(payloads.map((p) => encodeOutput(p.length, p)));
+	for (const step of [3, 5, 4096, 65536, 1 << 20]) {
+		const dec = new TypedFrameDecoder(HELPER_TYPES);
+		const got: Buffer[] = [];
+		for (let i = 0; i < stream.length; i += step) {
+			for (const f of dec.push(stream.subarray(i, i + step))) got.push(Buffer.from(parseOutput(f.payload).bytes));
+		}
+		assert.deepEqual(got, payloads, `reads of ${step} bytes`);
+	}
+});

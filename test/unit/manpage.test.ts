@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { commands } from '../../src/cli/index.ts';
+import type { CommandModule } from 'yargs';
+import { allCommands } from '../../src/cli/index.ts';
 import { BIN, ROOT } from '../helpers/cli.ts';
 
 const PAGE_PATH = join(ROOT, 'docs', 'obsdtui.1');
@@ -123,7 +124,7 @@ function subcommands(help: string, name: string): string[] {
 	return subs;
 }
 
-function commandName(c: (typeof commands)[number]): string {
+function commandName(c: CommandModule): string {
 	const spec = Array.isArray(c.command) ? c.command[0] : c.command;
 	return String(spec).split(' ')[0];
 }
@@ -163,6 +164,7 @@ test('the exit statuses of src/main.ts are the documented ones', () => {
 });
 
 test('every command, option and choice in --help is in the page', async () => {
+	const commands = await allCommands();
 	const names = commands.map(commandName);
 	assert.ok(names.includes('up') && names.includes('$0'), `unexpected command list: ${names.join(' ')}`);
 	const helps = await Promise.all(names.map((n) => run(n === '$0' ? ['--help'] : [n, '--help'])));
