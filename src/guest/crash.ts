@@ -226,6 +226,8 @@ export class CrashBuilder {
 	private witnessText: string | null = null;
 	private sysCall: string | null = null;
 	private dirty = false;
+	/** Evidence changed since the title was last made (lazy builders only). */
+	private stale = false;
 
 	constructor(
 		header: Header,
@@ -233,6 +235,11 @@ export class CrashBuilder {
 		boot: number,
 		/** Position in the parser's crash list, for events. */
 		readonly index = 0,
+		/**
+		 * Make the title only when refresh() asks (scanning a file: nobody looks before the
+		 * end, and remaking it on every frame line cost a third of the scan).
+		 */
+		private readonly lazy = false,
 	) {
 		this.kind = header.kind;
 		this.openText = own(header.text);
@@ -252,6 +259,14 @@ export class CrashBuilder {
 			ddb: false,
 		};
 		this.header(header, line);
+		if (lazy) this.stale = true;
+		else this.retitle();
+	}
+
+	/** Bring the title and flags up to date with what was fed (a lazy builder's crash is stale until then). */
+	refresh(): void {
+		if (!this.stale) return;
+		this.stale = false;
 		this.retitle();
 	}
 
@@ -262,6 +277,10 @@ export class CrashBuilder {
 		this.feedLine(s, line);
 		this.lines++;
 		if (!this.dirty) return false;
+		if (this.lazy) {
+			this.stale = true;
+			return false;
+		}
 		const { title, corrupted, altTitles } = this.crash;
 		this.retitle();
 		return this.crash.title !== title || this.crash.corrupted !== corrupted || this.crash.altTitles.join('\n') !== altTitles.join('\n');

@@ -187,6 +187,7 @@ export class GuestParser {
 	}
 
 	summary(): GuestSummary {
+		this.open?.refresh();
 		const boots: BootSummary[] = this.boots.map((b) => {
 			if (!b.trimmed) b.materialise();
 			let kernel = b.kernel;
@@ -315,6 +316,7 @@ export class GuestParser {
 	}
 
 	private closeCrash(): void {
+		this.open?.refresh();
 		this.open = null;
 	}
 
@@ -323,6 +325,7 @@ export class GuestParser {
 		const p = this.pending!;
 		this.pending = null;
 		p.builder.crash.userland = true;
+		p.builder.refresh();
 		if (this.open === p.builder) this.open = null;
 		this.crashEvent(p.builder);
 	}
@@ -443,7 +446,7 @@ export class GuestParser {
 			const h = crashHeader(s);
 			if (h) {
 				const c = this.cur(no);
-				const builder = new CrashBuilder(h, no, c.no, this.crashes.length);
+				const builder = new CrashBuilder(h, no, c.no, this.crashes.length, !this.wantEvents);
 				if (this.cmdLine) this.pending = { builder, held: [] };
 				if (h.kind !== 'lor' && h.kind !== 'witness') this.stage('panic', no);
 				this.open = builder;
