@@ -263,6 +263,13 @@ export class CrashBuilder {
 		else this.retitle();
 	}
 
+	/** The report was opened from ddb's `show panic` output: it is in ddb already. */
+	markDdb(): void {
+		this.crash.ddb = true;
+		// Its first line is the clean copy itself; the templates read it like a panic line.
+		this.clean = { msg: this.panics[0]?.msg ?? '', line: this.crash.line, mp: false };
+	}
+
 	/** Bring the title and flags up to date with what was fed (a lazy builder's crash is stale until then). */
 	refresh(): void {
 		if (!this.stale) return;

@@ -30,6 +30,7 @@ const CRASH_SETTLE_MS = 1000;
 
 const MAX_DEFERRED = 4096;
 const CPU_ATTACH_RE = /^cpu\d+ at /;
+const DDB_LINE_RE = /^ddb(?:\{\d+\})?> ?(.*)$/;
 
 class Boot {
 	kernel: KernelInfo | null = null;
@@ -105,6 +106,8 @@ export class GuestParser {
 	 * prompt makes it userland text; the output ending without one (silence, end of file, a
 	 * waiting ddb prompt) or a new boot makes it the kernel's. Its stages wait in `held`.
 	 */
+	/** At a ddb prompt with no report open, the last command was `show panic`: its output may be the only clean panic line. */
+	private ddbShowPanic = false;
 	private pending: { builder: CrashBuilder; held: { name: StageName; line: number; atMs: number }[] } | null = null;
 	private events: GuestEvent[] = [];
 	private now = 0;
@@ -442,7 +445,9 @@ export class GuestParser {
 
 		if (this.open) {
 			if (this.open.feed(s, no)) this.crashEvent();
-		} else if (!inDdb) {
+		} else if (inDdb) {
+			this.ddbWithoutReport(s, no);
+		} else {
 			const h = crashHeader(s);
 			if (h) {
 				const c = this.cur(no);
@@ -457,6 +462,34 @@ export class GuestParser {
 		}
 	}
 
+	/**
+	 * ddb without a report: the panic line was garbled beyond recognition (two CPUs printing at
+	 * once) or lost. ddb's `show panic` still has the message: `*cpuN: MSG`, or the message alone
+	 * on a uniprocessor kernel. That opens the report, unless this boot already has one.
+	 */
+	private ddbWithoutReport(s: string, no: number): void {
+		const prompt = DDB_LINE_RE.exec(s);
+		if (prompt) {
+			this.ddbShowPanic = prompt[1].trim() === 'show panic';
+			return;
+		}
+		if (!this.ddbShowPanic) return;
+		const star = /^\s*\*cpu\d+: (.+)$/.exec(s);
+		// Other CPUs' lines (` cpu1: ...`) may come first; a line without a CPU is the uniprocessor form, and the only one.
+		if (!star && /^\s*cpu\d+: /.test(s)) return;
+		this.ddbShowPanic = false;
+		const msg = (star ? star[1] : s).trim();
+		const b = this.cur(no);
+		if (!msg || msg === 'the kernel did not panic' || this.crashes.some((c) => c.boot === b.no && !c.userland)) return;
+		const builder = new CrashBuilder({ kind: 'panic', text: msg, syz: 'panic' }, no, b.no, this.crashes.length, !this.wantEvents);
+		if (this.cmdLine) this.pending = { builder, held: [] };
+		this.open = builder;
+		this.crashes.push(builder.crash);
+		builder.markDdb();
+		builder.feed(s, no);
+		this.crashEvent();
+	}
+
 	/** While scanning, the lines that need a look; null: look at every line. */
 	private skipRegex(): SkipPattern | null {
 		// A crash report is read line by line until it has named itself; then only prompts and stages matter.
@@ -464,8 +497,8 @@ export class GuestParser {
 		const b = this.boots.at(-1);
 		if (!b) return skipPattern('all', true, false);
 		const stage = b.stage;
-		// The banner's detail lines (builder, memory) are read one by one.
-		if (stage === 'banner') return null;
+		// The banner's detail lines (builder, memory) are read one by one; so is `show panic` output without a report.
+		if (stage === 'banner' || (stage === 'ddb' && this.ddbShowPanic)) return null;
 		const devices = stage === 'ddb' ? 'none' : b.lazy && b.dmesgOpen ? 'cpu' : 'all';
 		return skipPattern(devices, maybeUserland(stage), stage !== null && INTERACTIVE.has(stage));
 	}
