@@ -106,9 +106,9 @@ export class GuestParser {
 	 * prompt makes it userland text; the output ending without one (silence, end of file, a
 	 * waiting ddb prompt) or a new boot makes it the kernel's. Its stages wait in `held`.
 	 */
+	private pending: { builder: CrashBuilder; held: { name: StageName; line: number; atMs: number }[] } | null = null;
 	/** At a ddb prompt with no report open, the last command was `show panic`: its output may be the only clean panic line. */
 	private ddbShowPanic = false;
-	private pending: { builder: CrashBuilder; held: { name: StageName; line: number; atMs: number }[] } | null = null;
 	private events: GuestEvent[] = [];
 	private now = 0;
 	private lastDataMs: number | null = null;
@@ -277,6 +277,7 @@ export class GuestParser {
 		// The guest rebooted: a report still pending was the kernel's.
 		if (this.pending) this.confirmCrash();
 		this.cmdLine = 0;
+		this.ddbShowPanic = false;
 		this.closeCrash();
 		const prev = this.boots.at(-1);
 		if (prev) this.closeDmesg(prev);
