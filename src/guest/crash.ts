@@ -137,7 +137,8 @@ export function fold(s: string): string {
 }
 
 export function normaliseTitle(s: string): string {
-	return sanitizeTitle(fold(s));
+	// A title is 120 characters; a 4 KiB console line need not be folded whole on every line of its report.
+	return sanitizeTitle(fold(s.length > 1024 ? s.slice(0, 1024) : s));
 }
 
 interface Titled {
