@@ -137,7 +137,8 @@ export function fold(s: string): string {
 }
 
 export function normaliseTitle(s: string): string {
-	return sanitizeTitle(fold(s));
+	// A title is 120 characters; a 4 KiB console line need not be folded whole on every line of its report.
+	return sanitizeTitle(fold(s.length > 1024 ? s.slice(0, 1024) : s));
 }
 
 interface Titled {
@@ -226,6 +227,8 @@ export class CrashBuilder {
 	private witnessText: string | null = null;
 	private sysCall: string | null = null;
 	private dirty = false;
+	/** Evidence changed since the title was last made (lazy builders only). */
+	private stale = false;
 
 	constructor(
 		header: Header,
@@ -233,6 +236,11 @@ export class CrashBuilder {
 		boot: number,
 		/** Position in the parser's crash list, for events. */
 		readonly index = 0,
+		/**
+		 * Make the title only when refresh() asks (scanning a file: nobody looks before the
+		 * end, and remaking it on every frame line cost a third of the scan).
+		 */
+		private readonly lazy = false,
 	) {
 		this.kind = header.kind;
 		this.openText = own(header.text);
@@ -252,6 +260,21 @@ export class CrashBuilder {
 			ddb: false,
 		};
 		this.header(header, line);
+		if (lazy) this.stale = true;
+		else this.retitle();
+	}
+
+	/** The report was opened from ddb's `show panic` output: it is in ddb already. */
+	markDdb(): void {
+		this.crash.ddb = true;
+		// Its first line is the clean copy itself; the templates read it like a panic line.
+		this.clean = { msg: this.panics[0]?.msg ?? '', line: this.crash.line, mp: false };
+	}
+
+	/** Bring the title and flags up to date with what was fed (a lazy builder's crash is stale until then). */
+	refresh(): void {
+		if (!this.stale) return;
+		this.stale = false;
 		this.retitle();
 	}
 
@@ -262,6 +285,10 @@ export class CrashBuilder {
 		this.feedLine(s, line);
 		this.lines++;
 		if (!this.dirty) return false;
+		if (this.lazy) {
+			this.stale = true;
+			return false;
+		}
 		const { title, corrupted, altTitles } = this.crash;
 		this.retitle();
 		return this.crash.title !== title || this.crash.corrupted !== corrupted || this.crash.altTitles.join('\n') !== altTitles.join('\n');

@@ -30,6 +30,7 @@ const CRASH_SETTLE_MS = 1000;
 
 const MAX_DEFERRED = 4096;
 const CPU_ATTACH_RE = /^cpu\d+ at /;
+const DDB_LINE_RE = /^ddb(?:\{\d+\})?> ?(.*)$/;
 
 class Boot {
 	kernel: KernelInfo | null = null;
@@ -106,6 +107,8 @@ export class GuestParser {
 	 * waiting ddb prompt) or a new boot makes it the kernel's. Its stages wait in `held`.
 	 */
 	private pending: { builder: CrashBuilder; held: { name: StageName; line: number; atMs: number }[] } | null = null;
+	/** At a ddb prompt with no report open, the last command was `show panic`: its output may be the only clean panic line. */
+	private ddbShowPanic = false;
 	private events: GuestEvent[] = [];
 	private now = 0;
 	private lastDataMs: number | null = null;
@@ -187,6 +190,7 @@ export class GuestParser {
 	}
 
 	summary(): GuestSummary {
+		this.open?.refresh();
 		const boots: BootSummary[] = this.boots.map((b) => {
 			if (!b.trimmed) b.materialise();
 			let kernel = b.kernel;
@@ -273,6 +277,7 @@ export class GuestParser {
 		// The guest rebooted: a report still pending was the kernel's.
 		if (this.pending) this.confirmCrash();
 		this.cmdLine = 0;
+		this.ddbShowPanic = false;
 		this.closeCrash();
 		const prev = this.boots.at(-1);
 		if (prev) this.closeDmesg(prev);
@@ -315,6 +320,7 @@ export class GuestParser {
 	}
 
 	private closeCrash(): void {
+		this.open?.refresh();
 		this.open = null;
 	}
 
@@ -323,6 +329,7 @@ export class GuestParser {
 		const p = this.pending!;
 		this.pending = null;
 		p.builder.crash.userland = true;
+		p.builder.refresh();
 		if (this.open === p.builder) this.open = null;
 		this.crashEvent(p.builder);
 	}
@@ -439,11 +446,13 @@ export class GuestParser {
 
 		if (this.open) {
 			if (this.open.feed(s, no)) this.crashEvent();
-		} else if (!inDdb) {
+		} else if (inDdb) {
+			this.ddbWithoutReport(s, no);
+		} else {
 			const h = crashHeader(s);
 			if (h) {
 				const c = this.cur(no);
-				const builder = new CrashBuilder(h, no, c.no, this.crashes.length);
+				const builder = new CrashBuilder(h, no, c.no, this.crashes.length, !this.wantEvents);
 				if (this.cmdLine) this.pending = { builder, held: [] };
 				if (h.kind !== 'lor' && h.kind !== 'witness') this.stage('panic', no);
 				this.open = builder;
@@ -454,6 +463,34 @@ export class GuestParser {
 		}
 	}
 
+	/**
+	 * ddb without a report: the panic line was garbled beyond recognition (two CPUs printing at
+	 * once) or lost. ddb's `show panic` still has the message: `*cpuN: MSG`, or the message alone
+	 * on a uniprocessor kernel. That opens the report, unless this boot already has one.
+	 */
+	private ddbWithoutReport(s: string, no: number): void {
+		const prompt = DDB_LINE_RE.exec(s);
+		if (prompt) {
+			this.ddbShowPanic = prompt[1].trim() === 'show panic';
+			return;
+		}
+		if (!this.ddbShowPanic) return;
+		const star = /^\s*\*cpu\d+: (.+)$/.exec(s);
+		// Other CPUs' lines (` cpu1: ...`) may come first; a line without a CPU is the uniprocessor form, and the only one.
+		if (!star && /^\s*cpu\d+: /.test(s)) return;
+		this.ddbShowPanic = false;
+		const msg = (star ? star[1] : s).trim();
+		const b = this.cur(no);
+		if (!msg || msg === 'the kernel did not panic' || this.crashes.some((c) => c.boot === b.no && !c.userland)) return;
+		const builder = new CrashBuilder({ kind: 'panic', text: msg, syz: 'panic' }, no, b.no, this.crashes.length, !this.wantEvents);
+		if (this.cmdLine) this.pending = { builder, held: [] };
+		this.open = builder;
+		this.crashes.push(builder.crash);
+		builder.markDdb();
+		builder.feed(s, no);
+		this.crashEvent();
+	}
+
 	/** While scanning, the lines that need a look; null: look at every line. */
 	private skipRegex(): SkipPattern | null {
 		// A crash report is read line by line until it has named itself; then only prompts and stages matter.
@@ -461,8 +498,8 @@ export class GuestParser {
 		const b = this.boots.at(-1);
 		if (!b) return skipPattern('all', true, false);
 		const stage = b.stage;
-		// The banner's detail lines (builder, memory) are read one by one.
-		if (stage === 'banner') return null;
+		// The banner's detail lines (builder, memory) are read one by one; so is `show panic` output without a report.
+		if (stage === 'banner' || (stage === 'ddb' && this.ddbShowPanic)) return null;
 		const devices = stage === 'ddb' ? 'none' : b.lazy && b.dmesgOpen ? 'cpu' : 'all';
 		return skipPattern(devices, maybeUserland(stage), stage !== null && INTERACTIVE.has(stage));
 	}

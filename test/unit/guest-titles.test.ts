@@ -299,3 +299,25 @@ test('suppressed: vop_generic_badop, send disconnect: Broken pipe, reversals inv
 	assert.equal(one('witness: lock order reversal:\n 1st 0xfffffd806e935890 vmmaplk (&map->lock) @ uvm_fault.c:1442\n 2nd 0xfffffd806e099f88 inode (&ip->i_lock) @ ufs_vnops.c:1547\n').suppressed, true);
 	assert.equal(one('panic: vmxnet3_getbuf: buffer has mbuf\n').suppressed, false);
 });
+
+test('interleaving: a panic line garbled beyond recognition; ddb show panic opens the report with the clean message', () => {
+	const text =
+		'ppaanniicc::  kkeerrnneell  ddiiaaggnnoossttiicc\n' +
+		'Stopped at      db_enter+0x10:  popq    %rbp\n' +
+		'ddb{0}> show panic\n' +
+		' cpu1: kernel diagnostic assertion "x" failed: file "b.c", line 9\n' +
+		'*cpu0: kernel diagnostic assertion "sc->sc_ref > 0" failed: file "/usr/src/sys/dev/pv/viogpu.c", line 310\n' +
+		'ddb{0}> trace\n' +
+		frame('db_enter') +
+		TRACE_END +
+		'ddb{0}> ';
+	const c = one(text);
+	assert.equal(c.title, 'assert "sc->sc_ref > 0" failed in viogpu.c');
+	assert.equal(c.line, 5);
+	assert.equal(c.ddb, true);
+	assert.equal(c.corrupted, false);
+	// A kernel that did not panic (ddb entered by hand) has no report.
+	assert.deepEqual(crashes('ddb{0}> show panic\nthe kernel did not panic\nddb{0}> '), []);
+	// A uniprocessor kernel prints the message alone.
+	assert.equal(title('pan\nddb> show panic\npool_do_get: mcl2k free list modified\nddb> '), 'pool: free list modified: mcl2k');
+});
