@@ -1,6 +1,6 @@
 // The RFB client against an in-process scripted server. The server is a STAND-IN: it
 // plays the hostile and malformed cases a real server (QEMU, in
-// test/integration/rfb-qemu.test.ts) will not produce, and checks byte for byte what the
+// test/e2e/rfb-qemu.test.ts) will not produce, and checks byte for byte what the
 // client sends. Every script waits for bytes, never for time.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RfbClient, RfbError, keysFor, vncKey, vncResponse, copyRect, XK } from '../../src/devices/rfb.ts';
 import type { Rect } from '../../src/glass/types.ts';
+import { RfbMonitor, fbVerdict } from '../../src/devices/framebuffer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'obsdtui-rfb-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -318,4 +319,51 @@ test('copyRect: overlapping moves up, down and sideways', () => {
 	const right = mk();
 	copyRect(right, 0, 0, 1, 0, 2, 3);
 	assert.deepEqual([...right.data], [1, 1, 2, 4, 4, 5, 7, 7, 8]);
+});
+
+test('RfbMonitor: lit fraction, content hash and changes kept per update rectangle', async () => {
+	const white = 0xc7c7c7;
+	const s = await stand(async (p) => {
+		await greetNone(p);
+		p.write(serverInit(4, 2, 'm'));
+		await p.read(46);
+		// All black first: still a picture (not "nothing sampled yet").
+		p.write([0, 0, ...u16(1)], rectHead(0, 0, 4, 2, 0), rawPixels(new Array(8).fill(0)));
+		await p.read(10);
+		// Two lit pixels, then the same region sent again unchanged, then back to black.
+		p.write([0, 0, ...u16(1)], rectHead(1, 0, 2, 1, 0), rawPixels([white, white]));
+		await p.read(10);
+		p.write([0, 0, ...u16(1)], rectHead(0, 0, 4, 1, 0), rawPixels([0, white, white, 0]));
+		await p.read(10);
+		p.write([0, 0, ...u16(1)], rectHead(1, 0, 2, 1, 0), rawPixels([0, 0]));
+		await p.read(10);
+		p.s.end();
+	});
+	let t = 1000;
+	const mon = new RfbMonitor({ target: { path: s.path }, now: () => t, retryMs: 3_600_000, minIntervalMs: 0 });
+	const client = await new Promise<RfbClient>((r) => mon.once('rfb', r));
+	const updated = () => new Promise((r) => client.once('update', r));
+
+	await updated();
+	const black = await mon.current();
+	assert.deepEqual([black.samples, black.width, black.height, black.nonBlack, black.lastChange], [1, 4, 2, 0, 1000]);
+	assert.equal(fbVerdict(black, 1000).code, 'black');
+	t = 2000;
+	await updated();
+	const lit = await mon.current();
+	assert.deepEqual([lit.samples, lit.nonBlack, lit.lastChange, lit.changed], [2, 2 / 8, 2000, true]);
+	assert.notEqual(lit.hash, black.hash);
+	assert.deepEqual(mon.thumb(4, 1), [[{ top: [0, 0, 0], bottom: [0, 0, 0] }, { top: [199, 199, 199], bottom: [0, 0, 0] }, { top: [199, 199, 199], bottom: [0, 0, 0] }, { top: [0, 0, 0], bottom: [0, 0, 0] }]]);
+	assert.deepEqual([...mon.rgb()!.rgb.subarray(0, 6)], [0, 0, 0, 199, 199, 199]);
+	t = 3000;
+	await updated();
+	const same = await mon.current();
+	assert.deepEqual([same.samples, same.lastChange, same.changed], [2, 2000, false], 'pixels sent again unchanged are no change');
+	t = 4000;
+	await updated();
+	const back = await mon.current();
+	assert.deepEqual([back.samples, back.nonBlack, back.lastChange, back.changed], [3, 0, 4000, true]);
+	assert.equal(back.hash, black.hash, 'the hash follows the content, not its history');
+	await s.done;
+	mon.close();
 });
