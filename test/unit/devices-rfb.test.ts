@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { RfbClient, RfbError, keysFor, vncKey, vncResponse, copyRect, XK } from '../../src/devices/rfb.ts';
 import type { Rect } from '../../src/glass/types.ts';
 import { RfbMonitor, fbVerdict } from '../../src/devices/framebuffer.ts';
+import { VmDevices } from '../../src/devices/vm-devices.ts';
+import { screenReport } from '../../src/devices/screen.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'obsdtui-rfb-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -366,4 +368,47 @@ test('RfbMonitor: lit fraction, content hash and changes kept per update rectang
 	assert.equal(back.hash, black.hash, 'the hash follows the content, not its history');
 	await s.done;
 	mon.close();
+});
+
+test("Apple's VNC endpoint from the helper event: 127.0.0.1, the boot's password; or the reason there is none", async () => {
+	// A stand-in for Apple's private VNC server: TCP on loopback with VNC authentication.
+	const challenge = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+	const server = createServer();
+	const seen = new Promise<string>((resolve) => {
+		server.once('connection', async (sock) => {
+			const p = new Peer(sock);
+			p.write('RFB 003.889\n');
+			await p.read(12);
+			p.write([1, 2]);
+			await p.read(1);
+			p.write(challenge);
+			const answer = (await p.read(16)).toString('hex');
+			p.write(answer === vncResponse('Zq3xW9aB', challenge).toString('hex') ? u32(0) : [...u32(1), ...u32(0)]);
+			await p.read(1);
+			p.write(serverInit(8, 8, 'Apple VM'));
+			await p.read(46);
+			p.write([0, 0, ...u16(1)], rectHead(0, 0, 8, 8, 0), rawPixels(new Array(64).fill(0x0000aa)));
+			resolve(answer);
+			await p.closed();
+		});
+	});
+	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	const port = (server.address() as { port: number }).port;
+	const dev = new VmDevices({ qmp: null, observe: false, control: () => {}, vnc: 'helper' });
+	const connected = new Promise<RfbClient>((r) => dev.once('rfb', r));
+	assert.equal(dev.onHelperEvent({ event: 'vnc', port, password: 'Zq3xW9aB' }), true);
+	const c = await connected;
+	await seen;
+	assert.equal(c.name, 'Apple VM');
+	assert.equal(dev.rfb, c);
+	const { report } = await dev.screenOp({ fresh: true }, []);
+	assert.deepEqual([report.host?.width, report.verdict.code], [8, 'updating']);
+	dev.close();
+	server.close();
+
+	const failed = new VmDevices({ qmp: null, observe: false, control: () => {}, vnc: 'helper' });
+	failed.onHelperEvent({ event: 'vnc', error: 'this macOS has no _VZVNCServer (a private Virtualization API)' });
+	const r = await screenReport(failed.fb, null, { fresh: true });
+	assert.deepEqual(r.verdict, { code: 'unknown', text: "the VM's VNC server did not start: this macOS has no _VZVNCServer (a private Virtualization API)" });
+	failed.close();
 });
