@@ -96,6 +96,8 @@ func configuration(_ spec: Spec, _ at: Attachments) throws -> VZVirtualMachineCo
 		let gpu = VZVirtioGraphicsDeviceConfiguration()
 		gpu.scanouts = [VZVirtioGraphicsScanoutConfiguration(widthInPixels: g.width, heightInPixels: g.height)]
 		c.graphicsDevices = [gpu]
+		// A keyboard for keys typed on the glass over VNC (ukbd(4) in OpenBSD).
+		c.keyboards = [VZUSBKeyboardConfiguration()]
 	}
 
 	c.entropyDevices = [VZVirtioEntropyDeviceConfiguration()]
