@@ -17,7 +17,7 @@ import { Qmp } from '../devices/qmp.ts';
 import { VmDevices } from '../devices/vm-devices.ts';
 import type { Device, Stage } from '../guest/index.ts';
 import { stagesOfBoot } from './boot-history.ts';
-import { qmpSocketPath } from '../helper/qemu.ts';
+import { qmpSocketPath, vncSocketPath } from '../helper/qemu.ts';
 import { ConsoleScreen } from './screen.ts';
 import { TextWindow } from './text-window.ts';
 import { Viewer, type ViewerMode } from './viewer.ts';
@@ -93,6 +93,8 @@ export class Vm extends EventEmitter {
 	devices?: VmDevices;
 	/** The newest wire statistics event, kept until `devices` exists. */
 	private pendingWire?: Record<string, unknown>;
+	/** Apple's VNC endpoint (port and password: memory only, never logged), kept for `devices`. */
+	private pendingVnc?: Record<string, unknown>;
 	/** Clients that show the device panels: sampling runs only while there are some. */
 	readonly panelWatchers = new Set<object>();
 	screen: ConsoleScreen;
@@ -202,9 +204,9 @@ export class Vm extends EventEmitter {
 		this.changed();
 	}
 
-	/** A VM with a display has a glass console: QEMU with a GPU, and every Apple VM. */
+	/** A VM with a display (a `gpu`, on QEMU or Apple) has a glass console. */
 	hasGlass(): boolean {
-		return (this.spec.backend === 'qemu' && this.spec.gpu !== undefined) || this.spec.backend === 'apple';
+		return this.spec.gpu !== undefined && (this.spec.backend === 'qemu' || this.spec.backend === 'apple');
 	}
 
 	private openGlass(): void {
@@ -236,16 +238,24 @@ export class Vm extends EventEmitter {
 		this.glass?.attachRfb(rfb);
 	}
 
+	/**
+	 * Emits 'rfb' (RfbClient) whenever the VM's framebuffer connection is (re)made: the
+	 * glass reader follows it. `devices.rfb` is the current one.
+	 */
 	private makeDevices(qmp: Qmp | null): void {
 		this.devices?.close();
+		const gpu = this.spec.gpu !== undefined;
 		this.devices = new VmDevices({
 			qmp,
 			// Both VM helpers own the host end of an observe network's wire.
 			observe: (this.spec.backend === 'qemu' || this.spec.backend === 'apple') && this.spec.net.mode === 'observe',
 			control: (cmd) => this.helper?.control(cmd),
 			panels: this.panelWatchers.size > 0,
+			vnc: !gpu ? undefined : this.spec.backend === 'qemu' ? { path: vncSocketPath(this.dir) } : this.spec.backend === 'apple' ? 'helper' : undefined,
 		});
+		this.devices.on('rfb', (c) => this.emit('rfb', c));
 		if (this.pendingWire) this.devices.onHelperEvent(this.pendingWire);
+		if (this.pendingVnc) this.devices.onHelperEvent(this.pendingVnc);
 		// One RFB connection per VM: the framebuffer panel's and the glass console's.
 		this.devices.on('rfb', (rfb: GlassRfb) => this.onRfb(rfb));
 		const rfb = this.devices.rfb;
@@ -424,6 +434,12 @@ export class Vm extends EventEmitter {
 	}
 
 	private onHelperEvent(ev: Record<string, unknown>): void {
+		if (ev.event === 'vnc') {
+			// Holds a password: handed to the devices only, never broadcast or logged.
+			this.pendingVnc = ev;
+			this.devices?.onHelperEvent(ev);
+			return;
+		}
 		if (ev.event === 'net') {
 			this.pendingWire = ev;
 			this.devices?.onHelperEvent(ev);
@@ -448,6 +464,8 @@ export class Vm extends EventEmitter {
 
 	private onHelperClose(): void {
 		this.helper = undefined;
+		// The next helper (a new boot) announces a new endpoint and password.
+		this.pendingVnc = undefined;
 		void this.qmp?.close();
 		this.devices?.close();
 		this.devices = undefined;
