@@ -274,6 +274,23 @@ export class GlassReader {
 			const fr1 = Math.min(rows, Math.floor((rect.y + rect.h - geo.y) / fh));
 			const dc = dx / fw;
 			const dr = dy / fh;
+			// The common case, a scroll: whole rows move. Move the row arrays (they are never
+			// changed in place), not the cells.
+			if (dc === 0 && fc0 === 0 && fc1 === cols && fr0 === r0 && fr1 === r1 && r0 - dr >= 0 && r1 - dr <= rows) {
+				const src = grid.slice(r0 - dr, r1 - dr);
+				const srcCopied = copied.slice(r0 - dr, r1 - dr);
+				const srcStale = stale.slice((r0 - dr) * cols, (r1 - dr) * cols);
+				for (let r = r0; r < r1; r++) grid[r] = src[r - r0];
+				copied.set(srcCopied, r0);
+				stale.set(srcStale, r0 * cols);
+				// A row array now in two places must be copied again before a change to either.
+				const uses = new Map<Cell[], number>();
+				for (const row of grid) uses.set(row, (uses.get(row) ?? 0) + 1);
+				for (let r = 0; r < rows; r++) if (uses.get(grid[r])! > 1) copied[r] = 0;
+				if (cursor && cursor.row >= r0 - dr && cursor.row < r1 - dr) cursor = { row: cursor.row + dr, col: cursor.col };
+				else if (cursor && cursor.row >= r0 && cursor.row < r1) cursor = undefined;
+				continue;
+			}
 			// Take the source cells first: source and destination may overlap.
 			const moved: { r: number; c: number; cell: Cell; stale: number }[] = [];
 			let cursorMoved: { row: number; col: number } | undefined;

@@ -243,3 +243,27 @@ test('a font given by the caller (a PSF file) is used like the shipped ones', ()
 	assert.deepEqual([screen.font, screen.x, screen.y, screen.cols, screen.rows], ['spleen-6x12', 2, 0, 106, 40]);
 	assert.deepEqual(text(screen), expected(lines, 40, 106));
 });
+
+test('a scroll that leaves a row in two places, then a change to one of them: the other keeps its text', () => {
+	const lines = transcript('amd64-panic-kernel-diagnostic-assertion.txt');
+	const reader = new GlassReader(FONTS);
+	const canvas = renderScreen(font('spleen-8x16'), 1280, 800, lines, USER);
+	reader.read(canvas.px);
+	// Rows 1..49 up to 0..48, the bottom row not erased: rows 48 and 49 both show lines[49].
+	const copy = canvas.copyRows(1, 0, 49);
+	let screen = reader.read(canvas.px, [copy])!;
+	const want = expected(lines.slice(1), 50, 160);
+	want[49] = lines[49].slice(0, 160).trimEnd();
+	assert.deepEqual(text(screen), want);
+	const raw = canvas.putText(49, 0, 'ddb{0}> ', RASOPS.white, RASOPS.black);
+	screen = reader.read(canvas.px, [raw])!;
+	want[49] = ('ddb{0}> ' + lines[49].slice(8)).slice(0, 160).trimEnd();
+	assert.deepEqual(text(screen), want);
+	assert.equal(text(screen)[48], lines[49].slice(0, 160).trimEnd());
+	// The same in one update: the copy, then a change to a cell of the row now in two places.
+	const again = new GlassReader(FONTS);
+	const c2 = renderScreen(font('spleen-8x16'), 1280, 800, lines, USER);
+	again.read(c2.px);
+	const rects = [c2.copyRows(1, 0, 49), c2.putText(49, 0, 'ddb{0}> ', RASOPS.white, RASOPS.black)];
+	assert.deepEqual(text(again.read(c2.px, rects)!), want);
+});
