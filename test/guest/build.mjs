@@ -17,6 +17,11 @@ import { gzipSync } from 'node:zlib';
 const here = dirname(fileURLToPath(import.meta.url));
 const cacheDir = process.env.OBSDTUI_GUEST_CACHE || join(here, 'cache');
 const rootfs = join(here, 'rootfs');
+// A console font for the glass tests (`zcat ... | loadfont` in the guest): Debian's Spleen
+// 8x16, kept in the repo so the guest does not need the host's fonts-spleen. Only the PSF1
+// size: busybox loadfont rejects Spleen's PSF2 files ("unsupported font type").
+const fonts = join(here, '..', 'fixtures', 'fonts');
+const FONTS = ['spleen-8x16.psfu.gz'];
 
 // Debian builds these as modules; insmod order matters (no modprobe, no modules.dep).
 const MODULES = [
@@ -137,7 +142,7 @@ function sourceFiles(dir) {
 
 function cacheKey(pkgs) {
 	const h = createHash('sha256');
-	for (const f of [fileURLToPath(import.meta.url), ...sourceFiles(rootfs)]) {
+	for (const f of [fileURLToPath(import.meta.url), ...sourceFiles(rootfs), ...FONTS.map((f) => join(fonts, f))]) {
 		h.update(relative(here, f)).update('\0').update(readFileSync(f)).update('\0');
 		h.update(String(statSync(f).mode & 0o111));
 	}
@@ -180,6 +185,8 @@ function buildInitramfs(x, kver) {
 		cpio.file(rel, readFileSync(f), statSync(f).mode & 0o777);
 	}
 	cpio.symlink('bin/unblank', 'blank');
+	for (const d of ['usr', 'usr/share', 'usr/share/consolefonts']) cpio.dir(d);
+	for (const f of FONTS) cpio.file(`usr/share/consolefonts/${f}`, readFileSync(join(fonts, f)));
 	const names = [];
 	for (const m of MODULES) {
 		const src = join(x, 'lib', 'modules', kver, 'kernel', `${m}.ko`);

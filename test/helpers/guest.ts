@@ -4,7 +4,8 @@
 // then a root shell with the prompt "# " (busybox ash: the prompt is followed by ESC[6n,
 // a cursor position query, so match screen text or /# /, not /# $/ on raw bytes).
 // Kernel options: obsdtui.ip=A/N, obsdtui.mtu=N, obsdtui.ipv6=1, obsdtui.lines=N.
-// Shell commands: `lines N [USEC]`, `blank` (framebuffer all black), `unblank`, `poweroff -f`.
+// Shell commands: `lines N [USEC]`, `blank` (framebuffer all black), `unblank`, `poweroff -f`,
+// `zcat /usr/share/consolefonts/spleen-8x16.psfu.gz | loadfont` (the font of tty1).
 // Text written to /dev/tty1 shows on the virtio-gpu framebuffer (spec gpu: "WxH").
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
