@@ -42,6 +42,27 @@ interface Glyph {
 	inverted: boolean;
 	/** Cell objects by fg * 2^24 + bg: cells are immutable and shared. */
 	cells: Map<number, Cell>;
+	/**
+	 * A block against one side of the cell (U+258C ▌, U+2590 ▐, quadrants): any vertical
+	 * edge between two colour areas reads as one, so it is no evidence of a text grid.
+	 */
+	edge: boolean;
+}
+
+/** Whether a glyph is one run of bits, the same in every row that has any, against a side. */
+function isEdge(rows: Int32Array, width: number): boolean {
+	let run = 0;
+	for (const r of rows) {
+		if (!r) continue;
+		if (run && r !== run) return false;
+		run = r;
+	}
+	if (!run) return false;
+	let bits = run >>> 0;
+	while ((bits & 1) === 0) bits >>>= 1;
+	// Contiguous ones: 0b0111 & 0b1000 === 0.
+	const contiguous = (bits & (bits + 1)) === 0;
+	return contiguous && ((run & 1) !== 0 || (run & (1 << (width - 1))) !== 0);
 }
 
 /** One font's glyphs indexed for exact matching. */
@@ -91,7 +112,7 @@ class GlyphTable {
 			norm.forEach((r, y) => this.rowSets[y].add(r));
 			const h = hashRows(norm);
 			const list = this.byHash.get(h) ?? [];
-			list.push({ rows: norm, ch, inverted, cells: new Map() });
+			list.push({ rows: norm, ch, inverted, cells: new Map(), edge: isEdge(rows, font.width) });
 			this.byHash.set(h, list);
 		}
 	}
@@ -192,10 +213,11 @@ export class GlassReader {
 		}
 		const found = this.detect(px);
 		if (!found) {
-			// A blank frame shows no grid; one of the size last read keeps it (a cleared screen).
-			if (old && !this.hasInk(px)) {
+			// A cleared screen shows no glyphs to find a grid by: the grid of the last frame of
+			// this size is kept if every cell still reads (as blanks, mostly).
+			if (old) {
 				this.readAll(px, old);
-				return this.screen();
+				if (this.unknown === 0) return this.screen();
 			}
 			this.reset();
 			return null;
@@ -450,13 +472,6 @@ export class GlassReader {
 		return cell;
 	}
 
-	private hasInk(px: Pixels): boolean {
-		const d = px.data;
-		const first = d[0];
-		for (let i = 1; i < d.length; i++) if (d[i] !== first) return true;
-		return false;
-	}
-
 	/**
 	 * Find the font and the grid's origin: sample ink pixels (a pixel unlike its left
 	 * neighbour) across the frame; for every font and every origin within one cell, count
@@ -519,7 +534,10 @@ export class GlassReader {
 		if (kind === Kind.Unknown) return -1;
 		const rows = this.rows.subarray(0, t.height);
 		const found = t.lookup(rows, this.hash);
-		if (found) return found.some((g) => g.ch !== '' && g.ch !== ' ') ? 1 : -1;
+		if (found) {
+			if (found.some((g) => g.edge)) return 0;
+			return found.some((g) => g.ch !== '' && g.ch !== ' ') ? 1 : -1;
+		}
 		for (const n of [2, 1]) {
 			const alt = this.alt.subarray(0, t.height);
 			alt.set(rows);

@@ -165,6 +165,21 @@ test('a screen cleared after text keeps its grid: all blank, not null', () => {
 	assert.ok(text(after).every((l) => l === ''));
 });
 
+test('a kernel screen cleared to blue inside black margins keeps its grid too', () => {
+	const reader = new GlassReader(FONTS);
+	const canvas = renderScreen(font('spleen-12x24'), 1280, 800, ['panic: kernel diagnostic assertion'], KERNEL);
+	assert.equal(reader.read(canvas.px)!.rows, 33);
+	const rect = canvas.eraseRows(0, canvas.rows, RASOPS.blue);
+	const after = reader.read(canvas.px, [rect])!;
+	assert.deepEqual([after.x, after.y, after.cols, after.rows], [4, 4, 106, 33]);
+	assert.ok(text(after).every((l) => l === ''));
+	assert.deepEqual(after.cells[0][0], { ch: ' ', fg: RASOPS.blue, bg: RASOPS.blue });
+	// A fresh reader has no grid to keep: nothing on the screen says where one is (the
+	// margins' edges look like half blocks to any grid; they are no evidence).
+	const fresh = new GlassReader(FONTS).read(canvas.px);
+	assert.equal(fresh && `${fresh.font} at ${fresh.x},${fresh.y}`, null);
+});
+
 /** Apply the scrolls a console does while printing lines at the bottom, returning the dirty rects. */
 function printAtBottom(canvas: TextCanvas, line: string, colours: { fg: number; bg: number }): Rect[] {
 	const rects = canvas.scrollUp(1, colours.bg);
