@@ -282,3 +282,16 @@ test('a scroll that leaves a row in two places, then a change to one of them: th
 	const rects = [c2.copyRows(1, 0, 49), c2.putText(49, 0, 'ddb{0}> ', RASOPS.white, RASOPS.black)];
 	assert.deepEqual(text(again.read(c2.px, rects)!), want);
 });
+
+test('a CopyRect inside a row by whole cells (inserted characters) moves the cells it covers', () => {
+	const reader = new GlassReader(FONTS);
+	const canvas = renderScreen(font('spleen-8x16'), 1024, 768, ['login: root', 'Password:'], USER);
+	reader.read(canvas.px);
+	// Row 0, columns 0..10 moved 2 cells right (as an insert-character would), then "# " drawn in front.
+	const { data, width } = canvas.px;
+	for (let y = 0; y < 16; y++) data.copyWithin(y * width + 16, y * width, y * width + 88);
+	const rects = [{ x: 16, y: 0, w: 88, h: 16, from: { x: 0, y: 0 } }, canvas.putText(0, 0, '# ', RASOPS.white, RASOPS.black)];
+	const screen = reader.read(canvas.px, rects)!;
+	assert.deepEqual(text(screen).slice(0, 3), ['# login: root', 'Password:', '']);
+	assert.equal(screen.unknown, 0);
+});
