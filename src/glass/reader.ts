@@ -402,6 +402,16 @@ export class GlassReader {
 		const rows = this.rows.subarray(0, t.height);
 		let found = t.lookup(rows, this.hash);
 		let underline = false;
+		if (!found && t.height >= 4 && rows[t.height - 2] === t.full) {
+			// rasops' underline attribute: the second row from the bottom filled with the
+			// foreground over the glyph. The glyph is the one without that row.
+			const alt = this.alt.subarray(0, t.height);
+			alt.set(rows);
+			alt[t.height - 2] = 0;
+			const plain = t.lookup(alt, hashRows(alt))?.filter((g) => !g.inverted);
+			if (plain?.length === 1 && plain[0].ch === ' ') return this.blank(this.c0);
+			if (plain?.length) found = plain;
+		}
 		if (!found) {
 			// Linux's fbcon cursor: the bottom 1 or 2 pixel rows XOR'd.
 			for (const n of [2, 1]) {

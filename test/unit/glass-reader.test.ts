@@ -295,3 +295,16 @@ test('a CopyRect inside a row by whole cells (inserted characters) moves the cel
 	assert.deepEqual(text(screen).slice(0, 3), ['# login: root', 'Password:', '']);
 	assert.equal(screen.unknown, 0);
 });
+
+test("rasops' underline attribute (the second row from the bottom in the foreground) reads as the characters", () => {
+	const canvas = renderScreen(font('spleen-12x24'), 1280, 800, ['NAME', '     ls - list directory contents'], USER);
+	const { data, width } = canvas.px;
+	// Underline "ls - list" (row 1, columns 5..13), as rasops32_putchar does with WSATTR_UNDERLINE.
+	const y = canvas.y + 1 * 24 + 22;
+	data.fill(RASOPS.white, y * width + canvas.x + 5 * 12, y * width + canvas.x + 14 * 12);
+	const screen = new GlassReader(FONTS).read(canvas.px)!;
+	assert.deepEqual(text(screen).slice(0, 3), ['NAME', '     ls - list directory contents', '']);
+	assert.equal(screen.unknown, 0);
+	assert.deepEqual(screen.cells[1][5], { ch: 'l', fg: RASOPS.white, bg: RASOPS.black });
+	assert.deepEqual(screen.cells[1][7], { ch: ' ', fg: RASOPS.black, bg: RASOPS.black });
+});
