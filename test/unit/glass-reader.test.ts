@@ -308,3 +308,42 @@ test("rasops' underline attribute (the second row from the bottom in the foregro
 	assert.deepEqual(screen.cells[1][5], { ch: 'l', fg: RASOPS.white, bg: RASOPS.black });
 	assert.deepEqual(screen.cells[1][7], { ch: ' ', fg: RASOPS.black, bg: RASOPS.black });
 });
+
+test('incremental reads agree with whole-frame reads through 300 random updates, with hostile rectangles mixed in', () => {
+	const lines = transcript('amd64-vmm-6.5-beta-autoinstall-serial.txt');
+	const f = font('spleen-8x16');
+	const canvas = renderScreen(f, 1024, 768, lines, KERNEL);
+	const inc = new GlassReader(FONTS);
+	const whole = new GlassReader(FONTS);
+	inc.read(canvas.px);
+	whole.read(canvas.px);
+	let seed = 12345;
+	const rnd = (n: number) => {
+		seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+		return (seed >>> 8) % n;
+	};
+	for (let step = 0; step < 300; step++) {
+		const rects: Rect[] = [];
+		const op = rnd(5);
+		if (op === 0) rects.push(canvas.putText(rnd(canvas.rows), rnd(canvas.cols), lines[rnd(lines.length)].slice(0, 20), RASOPS.white, RASOPS.blue));
+		else if (op === 1) rects.push(...canvas.scrollUp(1 + rnd(3), RASOPS.blue));
+		else if (op === 2) {
+			const src = rnd(canvas.rows - 4);
+			rects.push(canvas.copyRows(src, rnd(canvas.rows - 4), 1 + rnd(3)));
+		} else if (op === 3) rects.push(canvas.invertCell(rnd(canvas.rows), rnd(canvas.cols)));
+		else {
+			// A few stray pixels in one colour; the rectangle names them.
+			const x = rnd(1000);
+			const y = rnd(760);
+			canvas.px.data.fill(RASOPS.red, y * 1024 + x, y * 1024 + x + 3);
+			rects.push({ x, y, w: 3, h: 1 });
+		}
+		// Rectangles a hostile server could send: off the screen, negative, empty, a copy from nowhere.
+		rects.push({ x: -50, y: -50, w: 10, h: 10 }, { x: 5000, y: 5000, w: 100, h: 100 }, { x: 10, y: 10, w: 0, h: 0 }, { x: 0, y: 0, w: 0, h: 16, from: { x: 99999, y: -99999 } });
+		const a = inc.read(canvas.px, rects);
+		const b = whole.read(canvas.px);
+		assert.ok(a && b, `step ${step}`);
+		assert.deepEqual(text(a), text(b), `step ${step} (op ${op})`);
+		assert.equal(a.unknown, b.unknown, `step ${step}`);
+	}
+});
