@@ -10,7 +10,7 @@
 // lower on the screen: without a cursor, a line that ends the output stays open until a
 // row appears below it, and blank rows at the bottom cannot be told from unwritten rows.
 //
-// Rules, applied to each new screen against the previous one (same geometry):
+// Rules, applied to each new screen against the last one explained (same geometry):
 // 1. Rows are compared as text: the cells' characters with trailing spaces trimmed; U+FFFD
 //    cells are kept as they are; colours are ignored. A wrapped line is one row per
 //    screen line: the stream holds glass rows, not the guest's logical lines.
@@ -18,43 +18,47 @@
 //    the previous screen that is still on it (rows d..open-1) appears unchanged d rows
 //    higher, and the old open line, if it moved (d > 0), is compatible with the row now in
 //    its place: one of them is empty or they begin with the same character (it grew, was
-//    edited with backspace, or was finished). With d > 0 the new screen must have been
-//    written down to its bottom row (a scroll only happens there) unless its cursor is
-//    unknown, and the rows compared must hold at least one non-blank row: blank rows alone
-//    prove nothing. When only the old open line is left to compare (d = open), the new top
-//    row must begin with all of it.
+//    edited with backspace, or was finished). With d > 0 the new screen must be written
+//    down to its bottom row when its cursor is known (the console scrolls only there), and
+//    the rows compared must hold a non-blank row: blank rows alone prove nothing. When only
+//    the old open line is left to compare (d = open), the new top row must begin with it.
 // 3. Of the consistent d, the hint (FrameHint.scrolled, from CopyRects) is taken when it is
-//    one of them (it is verified, not trusted); otherwise the smallest d, which is the
-//    longest overlap. Several consistent d mean the overlapping rows repeat with a period
-//    (identical lines, blank runs): the smallest d claims the fewest new lines, so nothing
-//    is invented, but identical lines may have scrolled by unseen. If the new screen
-//    differs from the old one and reaches the bottom row, a gap line says so. A screen
-//    identical to the previous one is "nothing happened": a scroll by a whole period of
-//    identical rows leaves the glass pixel-identical and is invisible without the hint.
+//    one of them (verified, not trusted); otherwise the smallest d, the longest overlap,
+//    which claims the fewest new lines, so nothing is invented. When a second d fits with a
+//    period of at most half the overlap (the overlapping rows are one block repeated, e.g.
+//    identical lines) and the new screen differs and reaches its bottom row, identical lines
+//    may have scrolled by unseen: a gap line says so. A screen identical to the previous
+//    one is "nothing happened": a scroll by whole periods of identical rows leaves the glass
+//    pixel-identical and cannot be seen without the hint.
 // 4. After a scroll by d, the old open line (now at open-d) and every row below it down to
-//    the new open row are final and written out, in order; the new open row is reported.
-//    An open line that changes in place (grows, is edited, is rewritten by \r) is written
-//    once, in the form it had when a row appeared below it.
-// 5. No scroll is consistent:
-//    - The previous open line, if not empty and not still shown on its row, is final (it
-//      was on the glass): written first.
-//    - If the CopyRects proved a scroll, or the new screen reaches its bottom row and is not
-//      a rewrite in place (fewer than half of its non-blank rows, or none, are unchanged in
-//      their place), more than a screen scrolled by unseen: a gap line, then the new screen's
-//      rows (from its first non-blank row).
-//    - Otherwise the screen was cleared or redrawn: rows unchanged in their place (blank ones
-//      too) were written already and are not repeated; the others are written, top to
+//    the new open row are final and written out, in order. An open line that changes in
+//    place (grows, is edited, is rewritten after \r) is written once, in the form it has
+//    when a row appears below it.
+// 5. No scroll is consistent: the screen is held, not written, until the next screen (or
+//    flush()). If the next one continues the screen before the held one, and the held one
+//    shows no row but theirs (or rows with U+FFFD cells), it was caught mid-copyrows, half
+//    moved (the guest scrolls while the host copies the framebuffer), and is dropped.
+//    Otherwise it is taken as it is:
+//    - the previous open line, if not empty and not still shown on its row, is final;
+//    - if the CopyRects proved a scroll, or the screen may have scrolled (rule 7) and fewer
+//      than half of its non-blank rows (or none) are unchanged in their place, more than a
+//      screen scrolled by unseen: a gap line, then the screen's rows;
+//    - otherwise the screen was cleared or redrawn: rows unchanged in their place (blank
+//      ones too) were written already and are not repeated; the others are written, top to
 //      bottom. Full-screen programs are read this way: every row they change is written
 //      once per change; they are not a line stream and the result is only a record.
 // 6. A discontinuity (FrameHint.discontinuity) or a change of geometry: a gap line with the
-//    reason, then the new screen's rows, unless the screens overlap exactly (identical, or
-//    one consistent scroll backed by a non-blank row) and the geometry is the same.
-// 7. The first screen a tracker sees is written from its first non-blank row; if it is
-//    written down to its bottom row, earlier lines may have scrolled off: a gap line says so.
+//    reason, then the new screen's rows, unless the geometry is the same and the screens
+//    overlap exactly (identical, or exactly one consistent scroll backed by a non-blank row).
+// 7. A screen may have scrolled lines off its top when its cursor is on the bottom row, or,
+//    without a cursor, when it has any text (blank rows at the bottom may be blank lines).
+//    The first screen a tracker sees is written from its first non-blank row (as is every
+//    screen after a gap line), after a gap line if it may have scrolled.
 // 8. The open line is reported with its spaces up to the cursor when the cursor is on its
-//    row (a prompt `# ` keeps its space, as on serial); final lines are trimmed.
-// 9. flush(): the source ended; the open line is final if it is not empty. The tracker then
-//    starts afresh.
+//    row (a prompt `# ` keeps its space, as on serial); while a screen is held, it is the
+//    held screen's. Final lines are trimmed.
+// 9. flush(): the source ended; a held screen is taken as it is, then the open line is
+//    final if it is not empty. The tracker then starts afresh.
 import type { FrameHint, GlassScreen, TrackerOutput } from './types.ts';
 
 /** One screen, read for the tracker. */
@@ -90,15 +94,17 @@ export function gapLine(what: string): string {
 
 /** A row's text: its characters, trailing spaces trimmed. */
 export function rowText(cells: readonly { ch: string }[]): string {
+	// Trim on the cells first: most of a console row is blank, and this is most of the tracker's time.
+	let end = cells.length;
+	while (end > 0 && cells[end - 1].ch === ' ') end--;
 	let s = '';
-	for (const c of cells) s += c.ch;
-	let end = s.length;
-	while (end > 0 && s.charCodeAt(end - 1) === 32) end--;
-	return end === s.length ? s : s.slice(0, end);
+	for (let i = 0; i < end; i++) s += cells[i].ch;
+	return s;
 }
 
 function read(screen: GlassScreen, hint: FrameHint | undefined): Frame {
-	const rows = screen.cells.map(rowText);
+	// A grid with no rows (nothing readable) is one blank row, so there is always a row to be open.
+	const rows = screen.cells.length > 0 ? screen.cells.map(rowText) : [''];
 	const R = rows.length;
 	let lnb = R - 1;
 	while (lnb >= 0 && rows[lnb] === '') lnb--;
