@@ -342,6 +342,48 @@ test('an overlap of blank rows alone proves nothing: a gap line, not a guessed c
 	assert.deepEqual(got, ['[glass: earlier lines may have scrolled off before the first screen seen]', ...rows.slice(0, 22), '', '[glass: more than a screen scrolled by unseen]', ...rows.slice(100, 122)]);
 });
 
+test('property: screens caught mid-scroll between provable screens are dropped, the stream stays exact', () => {
+	const rand = prng(0x7ea2);
+	const names = [DDB, LOOP, INSTALL, 'amd64-panic-timeout_add.txt'];
+	const geos = [GEOMETRIES['1024x768 8x16'], GEOMETRIES['1280x800 12x24'], { cols: 80, rows: 24 }];
+	let torn = 0;
+	for (let run = 0; run < 24; run++) {
+		const name = names[run % names.length];
+		const geo = geos[Math.floor(rand() * geos.length)];
+		const rows = glassRows(transcript(name), geo.cols);
+		const con = new ConsoleStandIn(geo.cols, geo.rows);
+		const text = (s: GlassScreen) => s.cells.map((r) => r.map((c) => c.ch).join(''));
+		const frames: GlassScreen[] = [];
+		for (let i = 0; i < rows.length; ) {
+			const k = 1 + Math.floor(rand() * (geo.rows - 2));
+			const batch = rows.slice(i, i + k);
+			// One screen caught while copyrows moves the text up for one row of the batch.
+			const at = rand() < 0.4 ? Math.floor(rand() * batch.length) : -1;
+			let caught: GlassScreen | undefined;
+			batch.forEach((r, j) => {
+				con.write(r);
+				const full = con.row === geo.rows - 1;
+				const before = j === at && full ? text(con.screen()) : undefined;
+				con.write('\n');
+				if (before) {
+					const m = Math.floor(rand() * (geo.rows - 1));
+					const after = text(con.screen());
+					const mixed = after.slice(0, m).concat(rand() < 0.5 ? ['\uFFFD'.repeat(8)] : [before[m]], before.slice(m + 1));
+					caught = screenOf(mixed, { ...geo, cursor: { row: geo.rows - 1, col: 0 } });
+				}
+			});
+			if (caught) {
+				frames.push(caught);
+				torn++;
+			}
+			frames.push(con.screen());
+			i += k;
+		}
+		assert.deepEqual(stream(frames), rows, `run ${run}: ${name} ${geo.cols}x${geo.rows}`);
+	}
+	assert.ok(torn >= 50, `${torn} screens caught mid-scroll`);
+});
+
 test('a discontinuity: a gap line with the reason unless the screens overlap exactly', () => {
 	const geo = GEOMETRIES['1024x768 12x24'];
 	const rows = glassRows(transcript(DDB), geo.cols);
