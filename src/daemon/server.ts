@@ -272,7 +272,8 @@ export class Daemon {
 					throw new UserError(`bad pattern: ${errorMessage(err)}`);
 				}
 				const timeout = typeof msg.timeout_ms === 'number' && msg.timeout_ms > 0 ? msg.timeout_ms : 300000;
-				return { matched: await vm.wait(re, msg.new === true, timeout) };
+				// A user's pattern: matched in a worker with a time budget (user-pattern.ts).
+				return { matched: await vm.wait(re, msg.new === true, timeout, { user: true }) };
 			},
 			screen_text: async ({ daemon, msg }) => {
 				const vm = daemon.registry.get(str(msg, 'name'));

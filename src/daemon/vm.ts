@@ -20,6 +20,7 @@ import { stagesOfBoot } from './boot-history.ts';
 import { qmpSocketPath } from '../helper/qemu.ts';
 import { ConsoleScreen } from './screen.ts';
 import { TextWindow } from './text-window.ts';
+import { UserPattern } from './user-pattern.ts';
 import { Viewer, type ViewerMode } from './viewer.ts';
 import { encodeData } from '../common/frame.ts';
 
@@ -60,6 +61,16 @@ interface Waiter {
 	since: number;
 	resolve: (text: string) => void;
 	reject: (err: Error) => void;
+	/** A user's pattern: matched in a worker with a time budget (src/daemon/user-pattern.ts). */
+	user?: UserPattern;
+	/** A worker match is running. */
+	busy?: boolean;
+	/** The text window's mark when the running (or last) worker match was started. */
+	polledAt?: number;
+	/** The VM stopped: fail once the text it printed has been matched. */
+	stopped?: boolean;
+	/** It was not running when the wait began. */
+	notRunning?: boolean;
 }
 
 export class Vm extends EventEmitter {
@@ -483,20 +494,29 @@ export class Vm extends EventEmitter {
 
 	// --- scripting -----------------------------------------------------------------
 
-	/** Resolves with the matched text; rejects on timeout or when the VM stops first. */
-	wait(re: RegExp, onlyNew: boolean, timeoutMs: number): Promise<string> {
+	/**
+	 * Resolves with the matched text; rejects on timeout or when the VM stops first. A
+	 * `user` pattern (from `wait --for`) is matched in a worker with a time budget, so a
+	 * pattern that backtracks catastrophically fails its own wait and freezes nothing else.
+	 */
+	wait(re: RegExp, onlyNew: boolean, timeoutMs: number, opts: { user?: boolean } = {}): Promise<string> {
 		const since = onlyNew ? this.text.mark() : 0;
-		const m = this.text.match(re, since);
-		if (m) return Promise.resolve(m[0]);
-		if (!this.helper || this.state === 'exited') return Promise.reject(new UserError(`${this.name} is not running and its output has no /${re.source}/`));
+		if (!opts.user) {
+			const m = this.text.match(re, since);
+			if (m) return Promise.resolve(m[0]);
+			if (!this.helper || this.state === 'exited') return Promise.reject(new UserError(`${this.name} is not running and its output has no /${re.source}/`));
+		}
+		const user = opts.user ? new UserPattern(re) : undefined;
 		return new Promise((resolve, reject) => {
 			const done = () => {
 				clearTimeout(timer);
 				this.waiters.delete(w);
+				user?.close();
 			};
 			const w: Waiter = {
 				re,
 				since,
+				user,
 				resolve: (text) => {
 					done();
 					resolve(text);
@@ -507,11 +527,43 @@ export class Vm extends EventEmitter {
 				},
 			};
 			const timer = setTimeout(() => {
-				this.waiters.delete(w);
-				reject(new UserError(`${this.name}: timed out after ${timeoutMs / 1000} s waiting for /${re.source}/`));
+				w.reject(new UserError(`${this.name}: timed out after ${timeoutMs / 1000} s waiting for /${re.source}/`));
 			}, timeoutMs);
 			this.waiters.add(w);
+			if (user) {
+				// What is already there is matched first; a VM that is not running fails after that.
+				if (!this.helper || this.state === 'exited') w.stopped = w.notRunning = true;
+				this.pollUser(w);
+			}
 		});
+	}
+
+	/**
+	 * Match a user's pattern against the window in its worker; when the window moved on
+	 * meanwhile, match again. At most one match per waiter runs at a time.
+	 */
+	private pollUser(w: Waiter): void {
+		if (w.busy || !this.waiters.has(w)) return;
+		const mark = this.text.mark();
+		if (w.polledAt === mark) {
+			if (w.stopped) w.reject(this.stoppedError(w));
+			return;
+		}
+		w.busy = true;
+		w.polledAt = mark;
+		w.user!.match(this.text.since(w.since)).then(
+			(m) => {
+				w.busy = false;
+				if (m !== null) w.resolve(m);
+				else this.pollUser(w);
+			},
+			(err: Error) => w.reject(err),
+		);
+	}
+
+	private stoppedError(w: Waiter): UserError {
+		if (w.notRunning) return new UserError(`${this.name} is not running and its output has no /${w.re.source}/`);
+		return new UserError(`${this.name} stopped before /${w.re.source}/ appeared`);
 	}
 
 	/**
@@ -533,11 +585,21 @@ export class Vm extends EventEmitter {
 	}
 
 	private failWaiters(): void {
-		for (const w of this.waiters) w.reject(new UserError(`${this.name} stopped before /${w.re.source}/ appeared`));
+		for (const w of this.waiters) {
+			if (w.user) {
+				// Its last output may not have been matched yet.
+				w.stopped = true;
+				this.pollUser(w);
+			} else w.reject(this.stoppedError(w));
+		}
 	}
 
 	private checkWaiters(): void {
 		for (const w of this.waiters) {
+			if (w.user) {
+				this.pollUser(w);
+				continue;
+			}
 			const m = this.text.match(w.re, w.since);
 			if (m) w.resolve(m[0]);
 		}
