@@ -6,6 +6,7 @@ import { command } from './command.ts';
 import { UserError } from '../common/errors.ts';
 import { checkVmName, vmDir } from '../common/paths.ts';
 import { bootLogPath, bootIndexPath, bootGlassPath, bootGlassIndexPath, listBoots, readIndex, readLogRange, type IndexRecord } from '../helper/logfiles.ts';
+import { prunedBoots, reasonText } from '../helper/retention.ts';
 import { Sanitizer } from '../term/sanitize.ts';
 import { toAsciicast } from '../term/asciicast.ts';
 import { readSpecCols } from './vmfiles.ts';
@@ -15,6 +16,14 @@ export function pickBoot(dir: string, boot: unknown): number {
 	if (!boots.length) throw new UserError(`no console logs in ${dir}`);
 	if (boot === undefined || boot === 'last') return boots[boots.length - 1];
 	const n = Number(boot);
+	if (Number.isInteger(n) && !boots.includes(n)) {
+		const gone = prunedBoots(dir).find((p) => p.boot === n);
+		if (gone) {
+			throw new UserError(
+				`boot ${n} was removed by log retention on ${new Date(gone.ms).toISOString()} (${reasonText(gone.reason)}); this VM has boots ${boots.join(', ')}`,
+			);
+		}
+	}
 	if (!Number.isInteger(n) || !boots.includes(n)) throw new UserError(`no boot ${boot}; this VM has boots ${boots.join(', ')}`);
 	return n;
 }

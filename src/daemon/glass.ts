@@ -91,9 +91,13 @@ export class GlassText {
 		return this.dropped + this.text.length;
 	}
 
+	/** The final text after `since` (a mark) and the open line: what a pattern is matched against. */
+	since(mark: number): string {
+		return this.text.slice(Math.max(0, mark - this.dropped)) + this.open;
+	}
+
 	match(re: RegExp, since = 0): RegExpExecArray | null {
-		const from = Math.max(0, since - this.dropped);
-		return re.exec((from ? this.text.slice(from) : this.text) + this.open);
+		return re.exec(this.since(since));
 	}
 }
 

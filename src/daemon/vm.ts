@@ -20,6 +20,7 @@ import { stagesOfBoot } from './boot-history.ts';
 import { qmpSocketPath, vncSocketPath } from '../helper/qemu.ts';
 import { ConsoleScreen } from './screen.ts';
 import { TextWindow } from './text-window.ts';
+import { UserPattern } from './user-pattern.ts';
 import { Viewer, type ViewerMode } from './viewer.ts';
 import { encodeData } from '../common/frame.ts';
 import { GlassConsole, type GlassRfb, type GlassStatus } from './glass.ts';
@@ -77,6 +78,16 @@ interface Waiter {
 	source: WaitSource;
 	resolve: (text: string) => void;
 	reject: (err: Error) => void;
+	/** A user's pattern: matched in a worker with a time budget (src/daemon/user-pattern.ts). */
+	user?: UserPattern;
+	/** A worker match is running. */
+	busy?: boolean;
+	/** The text windows' marks when the running (or last) worker match was started. */
+	polledAt?: string;
+	/** The VM stopped: fail once the text it printed has been matched. */
+	stopped?: boolean;
+	/** It was not running when the wait began. */
+	notRunning?: boolean;
 }
 
 export class Vm extends EventEmitter {
@@ -632,23 +643,31 @@ export class Vm extends EventEmitter {
 
 	/**
 	 * Resolves with the matched text; rejects on timeout or when the VM stops first.
-	 * `source` picks the console: the serial text, the glass text, or either ('any').
+	 * `source` picks the console: the serial text, the glass text, or either ('any'). A
+	 * `user` pattern (from `wait --for`) is matched in a worker with a time budget, so a
+	 * pattern that backtracks catastrophically fails its own wait and freezes nothing else.
 	 */
-	wait(re: RegExp, onlyNew: boolean, timeoutMs: number, source: WaitSource = 'any'): Promise<string> {
-		if (source === 'glass' && !this.glass) throw new UserError(`${this.name} has no glass console (no display)`);
+	wait(re: RegExp, onlyNew: boolean, timeoutMs: number, opts: { user?: boolean; source?: WaitSource } = {}): Promise<string> {
+		const source = opts.source ?? 'any';
+		if (source === 'glass' && !this.glass) return Promise.reject(new UserError(`${this.name} has no glass console (it has no display: start it with --gpu WxH)`));
 		const since = onlyNew ? this.text.mark() : 0;
 		const glassSince = onlyNew && this.glass ? this.glass.text.mark() : 0;
 		const probe: Pick<Waiter, 're' | 'since' | 'glassSince' | 'source'> = { re, since, glassSince, source };
-		const m = this.matchWaiter(probe);
-		if (m) return Promise.resolve(m);
-		if (!this.helper || this.state === 'exited') return Promise.reject(new UserError(`${this.name} is not running and its output has no /${re.source}/`));
+		if (!opts.user) {
+			const m = this.matchWaiter(probe);
+			if (m !== null) return Promise.resolve(m);
+			if (!this.helper || this.state === 'exited') return Promise.reject(new UserError(`${this.name} is not running and its output has no /${re.source}/`));
+		}
+		const user = opts.user ? new UserPattern(re) : undefined;
 		return new Promise((resolve, reject) => {
 			const done = () => {
 				clearTimeout(timer);
 				this.waiters.delete(w);
+				user?.close();
 			};
 			const w: Waiter = {
 				...probe,
+				user,
 				resolve: (text) => {
 					done();
 					resolve(text);
@@ -659,10 +678,14 @@ export class Vm extends EventEmitter {
 				},
 			};
 			const timer = setTimeout(() => {
-				this.waiters.delete(w);
-				reject(new UserError(`${this.name}: timed out after ${timeoutMs / 1000} s waiting for /${re.source}/`));
+				w.reject(new UserError(`${this.name}: timed out after ${timeoutMs / 1000} s waiting for /${re.source}/`));
 			}, timeoutMs);
 			this.waiters.add(w);
+			if (user) {
+				// What is already there is matched first; a VM that is not running fails after that.
+				if (!this.helper || this.state === 'exited') w.stopped = w.notRunning = true;
+				this.pollUser(w);
+			}
 		});
 	}
 
@@ -679,6 +702,39 @@ export class Vm extends EventEmitter {
 	}
 
 	/**
+	 * Match a user's pattern against the window in its worker; when the window moved on
+	 * meanwhile, match again. At most one match per waiter runs at a time.
+	 */
+	private pollUser(w: Waiter): void {
+		if (w.busy || !this.waiters.has(w)) return;
+		const serial = w.source !== 'glass';
+		const glass = w.source !== 'serial' ? this.glass : undefined;
+		const mark = `${serial ? this.text.mark() : ''}:${glass ? `${glass.text.mark()}+${glass.text.open}` : ''}`;
+		if (w.polledAt === mark) {
+			if (w.stopped) w.reject(this.stoppedError(w));
+			return;
+		}
+		w.busy = true;
+		w.polledAt = mark;
+		const user = w.user!;
+		const texts = [...(serial ? [this.text.since(w.since)] : []), ...(glass ? [glass.text.since(w.glassSince)] : [])];
+		const next = (i: number): Promise<string | null> => (i >= texts.length ? Promise.resolve(null) : user.match(texts[i]).then((m) => (m !== null ? m : next(i + 1))));
+		next(0).then(
+			(m) => {
+				w.busy = false;
+				if (m !== null) w.resolve(m);
+				else this.pollUser(w);
+			},
+			(err: Error) => w.reject(err),
+		);
+	}
+
+	private stoppedError(w: Waiter): UserError {
+		if (w.notRunning) return new UserError(`${this.name} is not running and its output has no /${w.re.source}/`);
+		return new UserError(`${this.name} stopped before /${w.re.source}/ appeared`);
+	}
+
+	/**
 	 * Type one command at the guest's shell prompt and return what it printed up to the
 	 * next prompt. Refused unless the console is sitting at a shell prompt: typing into a
 	 * login prompt, an installer question or ddb would do something else entirely.
@@ -690,18 +746,28 @@ export class Vm extends EventEmitter {
 		const mark = this.text.mark();
 		this.requireRunning().input(Buffer.from(`${command}\r`));
 		this.audit(`${who} typed '${command}' at the shell prompt`);
-		await this.wait(/\n[^\n]*[#$] $/, true, timeoutMs, 'serial');
+		await this.wait(/\n[^\n]*[#$] $/, true, timeoutMs, { source: 'serial' });
 		const out = this.text.since(mark);
 		// Drop the echoed command line and the final prompt.
 		return out.slice(out.indexOf('\n') + 1).replace(/[^\n]*$/, '');
 	}
 
 	private failWaiters(): void {
-		for (const w of this.waiters) w.reject(new UserError(`${this.name} stopped before /${w.re.source}/ appeared`));
+		for (const w of this.waiters) {
+			if (w.user) {
+				// Its last output may not have been matched yet.
+				w.stopped = true;
+				this.pollUser(w);
+			} else w.reject(this.stoppedError(w));
+		}
 	}
 
 	private checkWaiters(): void {
 		for (const w of this.waiters) {
+			if (w.user) {
+				this.pollUser(w);
+				continue;
+			}
 			const m = this.matchWaiter(w);
 			if (m !== null) w.resolve(m);
 		}
