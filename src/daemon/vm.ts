@@ -22,6 +22,7 @@ import { ConsoleScreen } from './screen.ts';
 import { TextWindow } from './text-window.ts';
 import { Viewer, type ViewerMode } from './viewer.ts';
 import { encodeData } from '../common/frame.ts';
+import { installerAnswer } from '../image/autoinstall.ts';
 
 /** created: made by `obsdtui create`, never started. */
 export type VmState = 'created' | 'starting' | 'running' | 'stopping' | 'exited' | 'lost';
@@ -67,6 +68,9 @@ export class Vm extends EventEmitter {
 	readonly name: string;
 	readonly dir: string;
 	readonly spec: VmSpec;
+	/** Text mark after the last installer answer, and how often the location was given (autoinstall). */
+	private answeredMark = 0;
+	private locationAnswers = 0;
 	boot: number;
 	state: VmState = 'starting';
 	helper?: HelperConnection;
@@ -310,6 +314,7 @@ export class Vm extends EventEmitter {
 		this.screen.write(bytes);
 		if (this.screen.stale && this.screen.idle) this.rebuildScreen();
 		this.text.push(bytes);
+		if (this.spec.autoinstall !== undefined) this.answerInstaller();
 		if (this.viewers.size) {
 			const frame = encodeData(bytes);
 			for (const v of this.viewers) v.dataFrame(frame);
@@ -463,6 +468,21 @@ export class Vm extends EventEmitter {
 		if (!v.writer) return false;
 		this.requireRunning().input(bytes);
 		return true;
+	}
+
+	/**
+	 * An unattended install (spec autoinstall): type the two answers the installer needs to
+	 * find the response file the daemon serves; every answer is audited. Only at those two
+	 * prompts, and the location at most a few times (a failing fetch is left to a person).
+	 */
+	private answerInstaller(): void {
+		if (!this.helper || this.state !== 'running') return;
+		const a = installerAnswer(this.text.since(this.answeredMark), this.locationAnswers);
+		if (!a) return;
+		this.helper.input(Buffer.from(`${a.answer}\r`));
+		this.answeredMark = this.text.mark();
+		if (a.prompt === 'response file location') this.locationAnswers++;
+		this.audit(`autoinstall: typed '${a.answer}' at the installer's ${a.prompt} prompt`);
 	}
 
 	/** `obsdtui send`: a scripted write, audited (it bypasses the write seat on purpose). */

@@ -116,3 +116,24 @@ test('disk sizes', () => {
 	assert.throws(() => parseSize('100M'), /outside 512M\.\.64T/);
 	assert.throws(() => parseSize('-1G'), /must look like/);
 });
+
+test('the installer prompts an unattended install answers, and only those', async () => {
+	const { installerAnswer, MAX_LOCATION_ANSWERS } = await import('../../src/image/autoinstall.ts');
+	const { readFileSync } = await import('node:fs');
+	// The real 7.4 arm64 installer boot; the transcript as saved ends the prompt line with a
+	// newline the live console does not have (the installer waits after "? ").
+	const boot = readFileSync(new URL('../fixtures/openbsd/arm64-qemu-virt-7.4-installer-boot.txt', import.meta.url), 'utf8').replace(/\n$/, '');
+	assert.deepEqual(installerAnswer(boot, 0), { prompt: 'install mode', answer: 'a' });
+	// Once answered, the same text (now followed by the echo) asks nothing.
+	assert.equal(installerAnswer(`${boot}a\r\n`, 0), undefined);
+	assert.equal(installerAnswer(boot.slice(0, -1), 0), undefined, 'not until the prompt is complete');
+	assert.equal(installerAnswer('Welcome to the OpenBSD/arm64 7.4 installation program.\n', 0), undefined);
+	// The location question (install.sub asks it when DHCP's server has no response file).
+	const where = 'Could not determine auto mode.\nResponse file location? [http://10.0.2.2/install.conf] ';
+	assert.deepEqual(installerAnswer(where, 0), { prompt: 'response file location', answer: 'http://10.0.2.100/install.conf' });
+	assert.deepEqual(installerAnswer('Response file location? ', 0)?.answer, 'http://10.0.2.100/install.conf');
+	assert.equal(installerAnswer(where, MAX_LOCATION_ANSWERS), undefined, 'a failing fetch is left to a person');
+	// Other questions are the response file's business, and shell lines are never answered.
+	assert.equal(installerAnswer('System hostname? (short form, e.g. \'foo\') ', 0), undefined);
+	assert.equal(installerAnswer("# printf '(I)nstall, (U)pgrade, (A)utoinstall or (S)hell?\\040'", 0), undefined);
+});
