@@ -31,6 +31,7 @@ import type { Font } from '../glass/types.ts';
 import { spleenFonts } from '../glass/spleen.ts';
 import { loadFont } from '../devices/glass-files.ts';
 import type { LiveState } from '../guest/index.ts';
+import { installerAnswer } from '../image/autoinstall.ts';
 
 /** created: made by `obsdtui create`, never started. */
 export type VmState = 'created' | 'starting' | 'running' | 'stopping' | 'exited' | 'lost';
@@ -94,6 +95,9 @@ export class Vm extends EventEmitter {
 	readonly name: string;
 	readonly dir: string;
 	readonly spec: VmSpec;
+	/** Text mark after the last installer answer, and how often the location was given (autoinstall). */
+	private answeredMark = 0;
+	private locationAnswers = 0;
 	boot: number;
 	state: VmState = 'starting';
 	helper?: HelperConnection;
@@ -411,6 +415,7 @@ export class Vm extends EventEmitter {
 		this.screen.write(bytes);
 		if (this.screen.stale && this.screen.idle) this.rebuildScreen();
 		this.text.push(bytes);
+		if (this.spec.autoinstall !== undefined) this.answerInstaller();
 		if (this.viewers.size) {
 			const frame = encodeData(bytes);
 			for (const v of this.viewers) v.dataFrame(frame);
@@ -574,6 +579,21 @@ export class Vm extends EventEmitter {
 		if (!v.writer) return false;
 		this.requireRunning().input(bytes);
 		return true;
+	}
+
+	/**
+	 * An unattended install (spec autoinstall): type the two answers the installer needs to
+	 * find the response file the daemon serves; every answer is audited. Only at those two
+	 * prompts, and the location at most a few times (a failing fetch is left to a person).
+	 */
+	private answerInstaller(): void {
+		if (!this.helper || this.state !== 'running') return;
+		const a = installerAnswer(this.text.since(this.answeredMark), this.locationAnswers);
+		if (!a) return;
+		this.helper.input(Buffer.from(`${a.answer}\r`));
+		this.answeredMark = this.text.mark();
+		if (a.prompt === 'response file location') this.locationAnswers++;
+		this.audit(`autoinstall: typed '${a.answer}' at the installer's ${a.prompt} prompt`);
 	}
 
 	/** `obsdtui send`: a scripted write, audited (it bypasses the write seat on purpose). */

@@ -110,3 +110,22 @@ export function httpResponse(status: 200 | 400 | 404, body: Buffer, head = false
 export function isResponsePath(path: string): boolean {
 	return /^\/(?:[0-9a-f]{2}(?::[0-9a-f]{2}){5}-)?install\.conf$/.test(path);
 }
+
+/** How many times obsdtui answers "Response file location?" before leaving it to a person. */
+export const MAX_LOCATION_ANSWERS = 3;
+
+/**
+ * What to type at the installer's prompt, if it is one of the two an unattended install
+ * must get past: the first question (Autoinstall), and the response file's location, which
+ * the installer cannot guess (it asks DHCP's next-server, QEMU's host alias 10.0.2.2, not
+ * the guestfwd address). `text` is the console text since obsdtui last answered (escapes
+ * removed); only a prompt at its very end counts.
+ */
+export function installerAnswer(text: string, locationAnswers: number): { prompt: string; answer: string } | undefined {
+	const last = text.slice(text.lastIndexOf('\n') + 1).replace(/\r/g, '');
+	if (/\(I\)nstall, \(U\)pgrade, \(A\)utoinstall or \(S\)hell\? $/.test(last)) return { prompt: 'install mode', answer: 'a' };
+	if (/^Response file location\? (\[[^\]]*\] )?$/.test(last) && locationAnswers < MAX_LOCATION_ANSWERS) {
+		return { prompt: 'response file location', answer: AUTOINSTALL_URL };
+	}
+	return undefined;
+}

@@ -61,9 +61,9 @@ export function parseSize(text: string): number {
 	return bytes;
 }
 
-/** Whether --from names a file rather than a release. */
+/** Whether --from names a file rather than a release: anything that is not 7.9 or snapshots. */
 function isPath(from: string): boolean {
-	return from.includes('/') || existsSync(from);
+	return from.includes('/') || !(from === 'snapshots' || /^\d\.\d$/.test(from));
 }
 
 function qemuImg(): string {
@@ -102,7 +102,7 @@ async function media(opts: CreateOptions): Promise<string> {
 		} catch {
 			// below
 		}
-		if (!ok) throw new UserError(`--from ${opts.from}: no such image file`);
+		if (!ok) throw new UserError(`--from ${opts.from}: not a release (like 7.9), snapshots, or an image file`);
 		return path;
 	}
 	const r = await fetchImage({
@@ -120,6 +120,9 @@ async function media(opts: CreateOptions): Promise<string> {
 export async function createVm(opts: CreateOptions): Promise<Created> {
 	const dir = vmDir(opts.name);
 	if (existsSync(join(dir, 'spec.json'))) throw new UserError(`a VM named '${opts.name}' exists already ('obsdtui rm ${opts.name}' first)`);
+	if (opts.autoinstall !== undefined && opts.backend === 'apple') {
+		throw new UserError('--autoinstall: the apple backend has no way to hand the guest a response file without a host TCP port (see "Getting OpenBSD" in the user guide)');
+	}
 	// The media first: a failed fetch must leave no half-made VM behind.
 	const mediaPath = await media(opts);
 	const existed = existsSync(dir);
@@ -137,9 +140,6 @@ export async function createVm(opts: CreateOptions): Promise<Created> {
 			...(opts.net ? { net: opts.net } : {}),
 		};
 		if (opts.autoinstall !== undefined) {
-			if (opts.backend === 'apple') {
-				throw new UserError('--autoinstall: the apple backend has no way to hand the guest a response file without a host TCP port (see "Getting OpenBSD" in the user guide)');
-			}
 			const file = join(dir, 'install.conf');
 			writeFileSync(file, opts.autoinstall, { mode: 0o600 });
 			raw.autoinstall = file;

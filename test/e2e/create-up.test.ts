@@ -110,6 +110,18 @@ test('--autoinstall: the response file reaches the guest at 10.0.2.100, with no 
 	assert.match(await box.ok(['log', 'c2']), /AI-404 rc=1/);
 	assert.match(await box.ok(['log', 'c2', '--audit']), /autoinstall: GET \/install\.conf 200/);
 
+	// An installer STAND-IN in the real guest: OpenBSD's two questions, answered by the
+	// daemon. (\040: the echo of this command line must not itself end like a prompt.)
+	await box.ok(['send', 'c2', "printf '(I)nstall, (U)pgrade, (A)utoinstall or (S)hell?\\040'; read m; echo \"mode=$m\"; printf 'Response file location? [http://10.0.2.2/install.conf]\\040'; read u; wget -q -O - \"$u\" | sed 's/^/GOT: /'; echo \"AI-STANDIN-END\""]);
+	await box.ok(['wait', 'c2', '--for', 'AI-STANDIN-END\\r?\\n', '--timeout', '120'], { timeoutMs: 140_000 });
+	const installer = (await box.ok(['log', 'c2'])).split('(A)utoinstall or (S)hell? ').at(-1) as string;
+	assert.match(installer, /^a\r?\nmode=a\r?\n/);
+	assert.match(installer, /Response file location\? \[http:\/\/10\.0\.2\.2\/install\.conf\] http:\/\/10\.0\.2\.100\/install\.conf\r?\n/);
+	assert.match(installer, /^GOT: System hostname = puffy\r?$/m);
+	const audit = await box.ok(['log', 'c2', '--audit']);
+	assert.match(audit, /autoinstall: typed 'a' at the installer's install mode prompt/);
+	assert.match(audit, /autoinstall: typed 'http:\/\/10\.0\.2\.100\/install\.conf' at the installer's response file location prompt/);
+
 	// No listening TCP socket belongs to the daemon, the helper or QEMU.
 	const helper = Number(readFileSync(join(box.vmDir('c2'), 'helper.pid'), 'utf8'));
 	const qemu = spawnSync('pgrep', ['-P', String(helper)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
