@@ -350,3 +350,14 @@ test('incremental reads agree with whole-frame reads through 300 random updates,
 		assert.equal(a.unknown, b.unknown, `step ${step}`);
 	}
 });
+
+test('the larger Spleen sizes a newer kernel may pick on a big screen: 16x32 and 32x64 at 1920x1080', () => {
+	const lines = transcript('arm64-hw-rpi3-6.7-beta-dmesg.txt');
+	// 1920 / 16 = 120 columns, 1080 / 32 = 33 rows (24 spare -> y 12); 1920 / 32 = 60, 1080 / 64 = 16 (56 spare -> 28).
+	for (const [name, cols, rows, y] of [['spleen-16x32', 120, 33, 12], ['spleen-32x64', 60, 16, 28]] as const) {
+		const canvas = renderScreen(font(name), 1920, 1080, lines, KERNEL);
+		const screen = new GlassReader(FONTS).read(canvas.px)!;
+		assert.deepEqual([screen.font, screen.x, screen.y, screen.cols, screen.rows], [name, 0, y, cols, rows]);
+		assert.deepEqual(text(screen), expected(lines, rows, cols));
+	}
+});
