@@ -72,6 +72,8 @@ class GlyphTable {
 	readonly height: number;
 	readonly full: number;
 	private readonly byHash = new Map<number, Glyph[]>();
+	/** Glyphs whose top-left pixel is background, by a hash of their rows with the underline row cleared. */
+	private readonly byUnderlined = new Map<number, Glyph[]>();
 	/** Per row, the normalised row masks any glyph has: a misaligned cell fails within a few rows. */
 	readonly rowSets: Set<number>[];
 
@@ -112,9 +114,39 @@ class GlyphTable {
 			norm.forEach((r, y) => this.rowSets[y].add(r));
 			const h = hashRows(norm);
 			const list = this.byHash.get(h) ?? [];
-			list.push({ rows: norm, ch, inverted, cells: new Map(), edge: isEdge(rows, font.width) });
+			const glyph: Glyph = { rows: norm, ch, inverted, cells: new Map(), edge: isEdge(rows, font.width) };
+			list.push(glyph);
 			this.byHash.set(h, list);
+			if (!inverted && font.height >= 4) {
+				const u = hashRows(norm.map((r, y) => (y === font.height - 2 ? 0 : r)));
+				this.byUnderlined.set(u, [...(this.byUnderlined.get(u) ?? []), glyph]);
+			}
 		}
+	}
+
+	/**
+	 * The glyph under rasops' underline attribute (row height-2 filled with the foreground):
+	 * the one glyph equal to `rows` on every other row. Several (they differ only on that
+	 * row): none, the cell cannot say which.
+	 */
+	underlined(rows: Int32Array): Glyph | undefined {
+		const u = this.height - 2;
+		let h = 0x811c9dc5;
+		for (let y = 0; y < rows.length; y++) h = Math.imul(h ^ (y === u ? 0 : rows[y]), 0x01000193) ^ (h >>> 15);
+		let found: Glyph | undefined;
+		for (const g of this.byUnderlined.get(h) ?? []) {
+			let same = true;
+			for (let y = 0; y < rows.length; y++) {
+				if (y !== u && g.rows[y] !== rows[y]) {
+					same = false;
+					break;
+				}
+			}
+			if (!same) continue;
+			if (found && found.ch !== g.ch) return undefined;
+			found = g;
+		}
+		return found;
 	}
 
 	/** The glyphs whose normalised rows equal `rows` (at most two: a bitmap and its complement). */
@@ -404,13 +436,10 @@ export class GlassReader {
 		let underline = false;
 		if (!found && t.height >= 4 && rows[t.height - 2] === t.full) {
 			// rasops' underline attribute: the second row from the bottom filled with the
-			// foreground over the glyph. The glyph is the one without that row.
-			const alt = this.alt.subarray(0, t.height);
-			alt.set(rows);
-			alt[t.height - 2] = 0;
-			const plain = t.lookup(alt, hashRows(alt))?.filter((g) => !g.inverted);
-			if (plain?.length === 1 && plain[0].ch === ' ') return this.blank(this.c0);
-			if (plain?.length) found = plain;
+			// foreground over the glyph, which is then known by its other rows.
+			const plain = t.underlined(rows);
+			if (plain?.ch === ' ') return this.blank(this.c0);
+			if (plain) found = [plain];
 		}
 		if (!found) {
 			// Linux's fbcon cursor: the bottom 1 or 2 pixel rows XOR'd.
