@@ -384,6 +384,39 @@ test('property: screens caught mid-scroll between provable screens are dropped, 
 	assert.ok(torn >= 50, `${torn} screens caught mid-scroll`);
 });
 
+test('a scroll whose new rows show a row twice waits for the next screen; the same screen again releases it', () => {
+	const geo = { cols: 80, rows: 24 };
+	const panic = 'panic: attempt to execute user address 0x0 in supervisor mode';
+	const lines = transcript(LOOP);
+	const first = lines.indexOf(panic);
+	const text = glassRows(lines.slice(first - 30, first + 4), 80);
+	const at = text.indexOf(panic);
+	assert.ok(at >= 24 && text.slice(at, at + 4).every((l) => l === panic), 'the loop starts after a screenful');
+	const con = new ConsoleStandIn(geo.cols, geo.rows);
+	const t = new ScrollTracker();
+	const out: string[] = [];
+	out.push(...t.push(con.write(text.slice(0, at).map((l) => `${l}\n`).join('')).screen()).lines);
+	const held = t.push(con.write(text.slice(at).map((l) => `${l}\n`).join('')).screen());
+	assert.deepEqual(held, { lines: [], open: '' }, 'four identical new rows: the screen could be a copy caught mid-scroll');
+	const o = t.push(con.screen());
+	assert.deepEqual(o.lines, [panic, panic, panic, panic], 'the quiet framebuffer pushed again: the held screen was stable');
+	out.push(...o.lines, ...t.flush());
+	// The first screen is written from its first row with text.
+	const shown = text.slice(at - (geo.rows - 1));
+	assert.equal(shown.shift(), '');
+	assert.deepEqual(out, ['[glass: earlier lines may have scrolled off before the first screen seen]', ...shown]);
+});
+
+test('a held screen with rows of its own is never dropped, even when the next screen continues the one before it', () => {
+	const geo = { cols: 80, rows: 24 };
+	const shell = screenOf(['line one', 'line two', '# less notes'], { ...geo, cursor: { row: 3, col: 0 } });
+	const pager = screenOf(['NOTES', 'remember the milk', ':'], { ...geo, cursor: { row: 2, col: 1 } });
+	const back = screenOf(['line one', 'line two', '# less notes', '# '], { ...geo, cursor: { row: 3, col: 2 } });
+	// The pager's screen was on the glass: its rows are written; the shell's rows come back
+	// as a redraw after it (rule 5: rows are compared with the screen before, in place).
+	assert.deepEqual(stream([shell, pager, back]), ['line one', 'line two', '# less notes', 'NOTES', 'remember the milk', ':', 'line one', 'line two', '# less notes', '#']);
+});
+
 test('a discontinuity: a gap line with the reason unless the screens overlap exactly', () => {
 	const geo = GEOMETRIES['1024x768 12x24'];
 	const rows = glassRows(transcript(DDB), geo.cols);
