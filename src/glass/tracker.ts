@@ -62,8 +62,9 @@
 //      ones too) were written already and are not repeated; the others are written, top to
 //      bottom. Full-screen programs are read this way: every row they change is written
 //      once per change; they are not a line stream, the result is a record.
-// 6. A discontinuity (FrameHint.discontinuity) or a change of geometry: a gap line with the
-//    reason, then the new screen's rows, unless the geometry is the same and the screens
+// 6. A discontinuity (FrameHint.discontinuity) or a change of geometry: the held screens are
+//    judged first, as if the source ended; then a gap line with the reason and the new
+//    screen's rows, unless the geometry is the same and the screens
 //    overlap exactly (identical, or exactly one consistent scroll backed by a non-blank row).
 // 7. A screen may have scrolled lines off its top when its cursor is on the bottom row, or,
 //    without a cursor, when it has any text (blank rows at the bottom may be blank lines).
