@@ -343,6 +343,9 @@ test('an overlap of blank rows alone proves nothing: a gap line, not a guessed c
 });
 
 test('property: screens caught mid-scroll between provable screens are dropped, the stream stays exact', () => {
+	// One seeded run (the seed was fixed before the tracker's rules were). Other seeds show
+	// the limit docs/glass.md states: where identical lines scroll, a caught screen can
+	// still be taken now and then (5 of 197 runs of this model, measured over 40 seeds).
 	const rand = prng(0x7ea2);
 	const names = [DDB, LOOP, INSTALL, 'amd64-panic-timeout_add.txt'];
 	const geos = [GEOMETRIES['1024x768 8x16'], GEOMETRIES['1280x800 12x24'], { cols: 80, rows: 24 }];
