@@ -36,40 +36,44 @@
 //    when a row appears below it.
 // 5. Screens caught mid-scroll. The guest moves the text (copyrows) while the host copies
 //    the framebuffer, so a screen can show the top rows moved and the bottom ones not yet
-//    (a row twice, or a row of half-moved cells, U+FFFD). Such a screen is held, not
-//    written, until the next one: a screen no scroll explains, and a screen whose scroll
-//    makes new rows that show a row twice in a row or U+FFFD cells (those rows cannot be
-//    checked against the old screen). When the next screen comes:
-//    - the same screen again: the held one was stable, and is real;
-//    - the next one continues the screen before the held one directly, shows no identical
-//      pair or U+FFFD in its own new rows when the held one was a scroll, cannot be reached
-//      through the held one by scrolls that add up, and the held one shows no row but
-//      theirs (or U+FFFD rows): it was caught mid-scroll, and is dropped, losing nothing;
-//    - otherwise the held one was real and is taken: a scroll as in rule 4, or, with no
-//      scroll, as it is:
-//      - the previous open line, if not empty and not still shown on its row, is final;
-//      - if the CopyRects proved a scroll, or the screen may have scrolled (rule 7) and
-//        fewer than half of its non-blank rows (or none) are unchanged in their place,
-//        more than a screen scrolled by unseen: a gap line, then the screen's rows;
-//      - otherwise the screen was cleared or redrawn: rows unchanged in their place (blank
-//        ones too) were written already and are not repeated; the others are written, top
-//        to bottom. Full-screen programs are read this way: every row they change is
-//        written once per change; they are not a line stream, the result is a record.
-//    Two unsure screens in a row (identical lines scrolling in both) can defeat this: the
-//    held one is then taken, and if it was the one caught mid-scroll a row may be doubled.
-//    The daemon pushes the screen again when the framebuffer has been quiet for a moment,
-//    so a held screen does not wait for the next change.
-// 6. A discontinuity (FrameHint.discontinuity) or a change of geometry: a gap line with the
-//    reason, then the new screen's rows, unless the geometry is the same and the screens
+//    (a row twice, or a row of half-moved cells, U+FFFD). So a screen is held, not written,
+//    when no scroll explains it, or when the rows its scroll makes new (which cannot be
+//    checked against the old screen) show a row twice in a row or U+FFFD cells ("unsure").
+//    Held screens are judged as later ones come, oldest first:
+//    - the latest held screen that continues the last explained one by a sure scroll is
+//      taken, and the held screens before it are dropped if they show no row but theirs
+//      (or U+FFFD rows): caught mid-scroll, or merely passed over, they lose nothing;
+//    - the oldest is real when a later one continues it by a sure scroll (unless a later
+//      one also continues the screen before it directly), or when it is seen twice (the
+//      daemon pushes the screen again when the framebuffer has been quiet for a moment, so
+//      a held screen does not wait for the next change);
+//    - when more than MAX_HELD wait, or the source ends, the held screens are taken along
+//      the chain of scrolls with the fewest unsure ones (passing over screens that show
+//      nothing else), or the oldest is taken as it is.
+//    Identical lines scrolling fast make every screen unsure: a screen caught mid-scroll
+//    there can still be taken, and a row doubled or a U+FFFD row written (rare: see the
+//    figures in docs/glass.md).
+//    A screen no scroll explains, taken as real:
+//    - the previous open line, if not empty and not still shown on its row, is final;
+//    - if the CopyRects proved a scroll, or the screen may have scrolled (rule 7) and fewer
+//      than half of its non-blank rows (or none) are unchanged in their place, more than a
+//      screen scrolled by unseen: a gap line, then the screen's rows;
+//    - otherwise the screen was cleared or redrawn: rows unchanged in their place (blank
+//      ones too) were written already and are not repeated; the others are written, top to
+//      bottom. Full-screen programs are read this way: every row they change is written
+//      once per change; they are not a line stream, the result is a record.
+// 6. A discontinuity (FrameHint.discontinuity) or a change of geometry: the held screens are
+//    judged first, as if the source ended; then a gap line with the reason and the new
+//    screen's rows, unless the geometry is the same and the screens
 //    overlap exactly (identical, or exactly one consistent scroll backed by a non-blank row).
 // 7. A screen may have scrolled lines off its top when its cursor is on the bottom row, or,
 //    without a cursor, when it has any text (blank rows at the bottom may be blank lines).
 //    The first screen a tracker sees is written from its first non-blank row (as is every
 //    screen after a gap line), after a gap line if it may have scrolled.
 // 8. The open line is reported with its spaces up to the cursor when the cursor is on its
-//    row (a prompt `# ` keeps its space, as on serial); while a screen is held, it is the
-//    held screen's. Final lines are trimmed.
-// 9. flush(): the source ended; a held screen is taken as it is, then the open line is
+//    row (a prompt `# ` keeps its space, as on serial); while screens are held, it is the
+//    newest one's. Final lines are trimmed.
+// 9. flush(): the source ended; the held screens are taken (rule 5), then the open line is
 //    final if it is not empty. The tracker then starts afresh.
 import type { FrameHint, GlassScreen, TrackerOutput } from './types.ts';
 
@@ -177,13 +181,35 @@ function sameRows(a: string[], b: string[]): boolean {
 	return a.length === b.length && a.every((r, i) => r === b[i]);
 }
 
+/** Rule 5: how many screens may wait to be judged before the oldest is taken as real. */
+const MAX_HELD = 3;
+
+/** What a screen means after the last explained one: a scroll by d (or none fits), and whether rule 3's note applies. */
+interface Plan {
+	d: number | undefined;
+	note: boolean;
+}
+
+function plan(prev: Seen, f: Frame, scrolled: number | undefined): Plan {
+	const ds = fitting(prev, f);
+	if (ds.length === 0) return { d: undefined, note: false };
+	const hinted = scrolled !== undefined && ds.includes(scrolled) ? scrolled : undefined;
+	// Rule 3. Periodic: a second alignment fits whose period is at most half the overlap,
+	// that is, the overlapping rows hold the same block at least twice over.
+	const periodic = ds.length > 1 && ds[1] - ds[0] <= (prev.open - ds[0]) / 2;
+	const note = hinted === undefined && periodic && f.full && !sameRows(f.rows, prev.frame.rows);
+	return { d: hinted ?? ds[0], note };
+}
+
+/** Rule 5: a held screen shows nothing but rows of the screens around it (or unreadable rows). */
+function covered(h: Frame, a: Frame, b: Frame): boolean {
+	return h.rows.every((r) => r === '' || r.includes('\uFFFD') || a.rows.includes(r) || b.rows.includes(r));
+}
+
 export class ScrollTracker {
 	private seen: Seen | undefined;
-	/**
-	 * Rule 5: a screen kept back until the next one says what it was, with what it would
-	 * mean if it was real: a scroll by `d`, or (d undefined) no scroll at all.
-	 */
-	private held: { frame: Frame; d: number | undefined } | undefined;
+	/** Rule 5: screens not judged yet, oldest first. */
+	private held: Frame[] = [];
 
 	push(screen: GlassScreen, hint?: FrameHint): TrackerOutput {
 		const f = read(screen, hint);
@@ -195,34 +221,28 @@ export class ScrollTracker {
 			this.page(out, f);
 			return this.result(out);
 		}
-		if (this.held) {
-			const held = this.held;
-			this.held = undefined;
-			if (this.caught(prev, held, f)) {
-				// Judge the new screen against the one before the dropped one: so are the CopyRects.
-				if (held.frame.hint?.scrolled !== undefined && hint?.scrolled !== undefined) f.hint = { ...hint, scrolled: held.frame.hint.scrolled + hint.scrolled };
-			} else if (held.d === undefined) this.unexplained(out, prev, held.frame);
-			else this.scroll(out, prev, held.frame, held.d);
+		if (hint?.discontinuity || f.rows.length !== prev.frame.rows.length || f.cols !== prev.frame.cols) {
+			// Rule 6: what was held before the break is judged now, as if the source ended.
+			this.resolve(out, true);
+			if (this.broken(out, f)) return this.result(out);
 		}
-		this.next(out, f);
+		this.held.push(f);
+		this.resolve(out, false);
 		return this.result(out);
 	}
 
 	flush(): string[] {
 		const out: string[] = [];
-		if (this.seen && this.held) {
-			if (this.held.d === undefined) this.unexplained(out, this.seen, this.held.frame);
-			else this.scroll(out, this.seen, this.held.frame, this.held.d);
-		}
+		if (this.seen) this.resolve(out, true);
 		const prev = this.seen;
 		this.seen = undefined;
-		this.held = undefined;
+		this.held = [];
 		if (prev && prev.frame.rows[prev.open] !== '') out.push(prev.frame.rows[prev.open]);
 		return out;
 	}
 
-	/** The new screen against the last explained one. */
-	private next(out: string[], f: Frame): void {
+	/** Rule 6: a screen after a discontinuity or of another size; true when it was taken (with a gap line). */
+	private broken(out: string[], f: Frame): boolean {
 		const prev = this.seen!;
 		const old = prev.frame;
 		const R = f.rows.length;
@@ -230,55 +250,128 @@ export class ScrollTracker {
 			this.finishOpen(out, prev, f);
 			out.push(gapLine(`gap: ${f.hint?.discontinuity ?? `screen size changed from ${old.cols}x${old.rows.length} to ${f.cols}x${R}`}`));
 			this.page(out, f);
-			return;
+			return true;
 		}
-		const same = sameRows(f.rows, old.rows);
+		// Continuity across it only when the screens overlap exactly.
 		const ds = fitting(prev, f);
-		if (f.hint?.discontinuity) {
-			// Rule 6: continuity across it only when the screens overlap exactly.
-			const exact = same || (ds.length === 1 && (ds[0] > 0 || old.rows.slice(0, prev.open).some((r) => r !== '')));
-			if (!exact) {
-				this.finishOpen(out, prev, f);
-				out.push(gapLine(`gap: ${f.hint.discontinuity}`));
-				this.page(out, f);
-				return;
-			}
+		const exact = sameRows(f.rows, old.rows) || (ds.length === 1 && (ds[0] > 0 || old.rows.slice(0, prev.open).some((r) => r !== '')));
+		if (exact) return false;
+		this.finishOpen(out, prev, f);
+		out.push(gapLine(`gap: ${f.hint!.discontinuity}`));
+		this.page(out, f);
+		return true;
+	}
+
+	/** The CopyRects' scroll from held screen i (exclusive; -1: the last explained one) to held screen j. */
+	private scrolledBetween(i: number, j: number): number | undefined {
+		let sum = 0;
+		for (let k = i + 1; k <= j; k++) {
+			const s = this.held[k].hint?.scrolled;
+			if (s === undefined) return undefined;
+			sum += s;
 		}
-		if (ds.length === 0) {
-			this.held = { frame: f, d: undefined };
-			return;
-		}
-		const scrolled = f.hint?.scrolled;
-		const hinted = scrolled !== undefined && ds.includes(scrolled) ? scrolled : undefined;
-		const d = hinted ?? ds[0];
-		// Rule 3. Periodic: a second alignment fits whose period is at most half the overlap,
-		// that is, the overlapping rows hold the same block at least twice over.
-		const periodic = ds.length > 1 && ds[1] - ds[0] <= (prev.open - ds[0]) / 2;
-		if (hinted === undefined && periodic && !same && f.full)
-			out.push(gapLine('repeated rows make the scroll ambiguous: identical lines may have scrolled by unseen'));
-		if (unsure(prev, f, d)) this.held = { frame: f, d };
-		else this.scroll(out, prev, f, d);
+		return sum;
 	}
 
 	/**
-	 * Rule 5: was the held screen caught mid-scroll (a half-done copy of the framebuffer)?
-	 * Yes when the new screen continues the screen before it directly, not through it, and
-	 * it shows no row but theirs (or rows of unreadable cells): dropping it loses nothing.
-	 * The same screen twice is a stable screen, never a half-done copy.
+	 * Rule 5: judge the held screens. The latest one that continues the last explained
+	 * screen surely is taken, and those before it (caught mid-scroll, or simply passed over)
+	 * are dropped when they show nothing else. Otherwise the oldest is taken as real once a
+	 * later screen continues it surely, or once it was seen twice. When too many wait, or the
+	 * source ends (`all`), the newest is reached through the held ones that explain it best.
 	 */
-	private caught(prev: Seen, held: { frame: Frame; d: number | undefined }, f: Frame): boolean {
-		const h = held.frame;
-		if (f.rows.length !== h.rows.length || f.cols !== h.cols || f.hint?.discontinuity || sameRows(f.rows, h.rows)) return false;
-		const direct = fitting(prev, f);
-		if (direct.length === 0) return false;
-		if (held.d !== undefined) {
-			// Which of two scrolls was caught mid-copy: the held one, unless the new one is unsure too.
-			if (unsure(prev, f, direct[0])) return false;
-			// Through the held screen: a scroll from it that adds up to a direct one.
-			const via: Seen = { frame: h, open: Math.max(h.ext, prev.open - held.d) };
-			if (fitting(via, f).some((d) => direct.includes(held.d! + d))) return false;
+	private resolve(out: string[], all: boolean): void {
+		while (this.held.length > 0) {
+			const prev = this.seen!;
+			const q = this.held;
+			let taken = false;
+			for (let j = q.length - 1; j >= 0 && !taken; j--) {
+				const f = q[j];
+				const p = plan(prev, f, this.scrolledBetween(-1, j));
+				if (p.d === undefined) continue;
+				const stable = j + 1 < q.length && sameRows(q[j + 1].rows, f.rows);
+				if (unsure(prev, f, p.d) && !stable) continue;
+				if (!q.slice(0, j).every((h) => covered(h, prev.frame, f))) continue;
+				this.take(out, prev, f, p);
+				this.held = q.slice(j + 1);
+				taken = true;
+			}
+			if (taken) continue;
+			const f = q[0];
+			const p = plan(prev, f, this.scrolledBetween(-1, 0));
+			const after: Seen = { frame: f, open: p.d === undefined ? f.ext : Math.max(f.ext, prev.open - p.d) };
+			// A later screen that continues the one before it directly (if unsure) would make it
+			// a screen caught mid-scroll: then only time (or its being seen twice) tells.
+			const skippable = q.slice(1).some((g, k) => plan(prev, g, this.scrolledBetween(-1, k + 1)).d !== undefined && covered(f, prev.frame, g));
+			const continued = !skippable && q.slice(1).some((g, k) => {
+				const gp = plan(after, g, this.scrolledBetween(0, k + 1));
+				return gp.d !== undefined && !unsure(after, g, gp.d);
+			});
+			const stable = q.length > 1 && sameRows(q[1].rows, f.rows);
+			if (continued || stable) {
+				this.take(out, prev, f, p);
+				this.held = q.slice(1);
+				continue;
+			}
+			if (!all && q.length <= MAX_HELD) return;
+			const chain = this.chain();
+			if (chain) {
+				let s = prev;
+				let from = -1;
+				for (const j of chain) {
+					this.take(out, s, q[j], plan(s, q[j], this.scrolledBetween(from, j)));
+					s = this.seen!;
+					from = j;
+				}
+				this.held = q.slice(chain.at(-1)! + 1);
+			} else {
+				this.take(out, prev, f, p);
+				this.held = q.slice(1);
+			}
 		}
-		return h.rows.every((r) => r === '' || r.includes('\uFFFD') || prev.frame.rows.includes(r) || f.rows.includes(r));
+	}
+
+	/**
+	 * The held screens (indexes) to take, in order, reached from the last explained one by
+	 * scrolls and passing over screens that show nothing else: the fewest unsure scrolls,
+	 * then the furthest, then the fewest screens. Undefined when no held screen is reached.
+	 */
+	private chain(): number[] | undefined {
+		const q = this.held;
+		let best: { idx: number[]; unsure: number } | undefined;
+		for (let end = q.length - 1; end >= 0; end--) {
+			for (let mask = 0; mask < 1 << end; mask++) {
+				const idx = [...Array(end).keys()].filter((i) => mask & (1 << i)).concat(end);
+				let s = this.seen!;
+				let from = -1;
+				let bad = 0;
+				let ok = true;
+				for (const j of idx) {
+					const f = q[j];
+					const p = plan(s, f, this.scrolledBetween(from, j));
+					if (p.d === undefined || !q.slice(from + 1, j).every((h) => covered(h, s.frame, f))) {
+						ok = false;
+						break;
+					}
+					if (unsure(s, f, p.d)) bad++;
+					s = { frame: f, open: Math.max(f.ext, s.open - p.d) };
+					from = j;
+				}
+				const better = !best || bad < best.unsure || (bad === best.unsure && end > best.idx.at(-1)!) || (bad === best.unsure && end === best.idx.at(-1)! && idx.length < best.idx.length);
+				if (ok && better) best = { idx, unsure: bad };
+			}
+		}
+		return best?.idx;
+	}
+
+	/** A held screen taken as real: a scroll (rule 4) or, with none, as it is. */
+	private take(out: string[], prev: Seen, f: Frame, p: Plan): void {
+		if (p.d === undefined) {
+			this.unexplained(out, prev, f, f.hint?.scrolled);
+			return;
+		}
+		if (p.note) out.push(gapLine('repeated rows make the scroll ambiguous: identical lines may have scrolled by unseen'));
+		this.scroll(out, prev, f, p.d);
 	}
 
 	/** Rule 4: the old open line and the rows below it down to the new open row are final. */
@@ -290,7 +383,7 @@ export class ScrollTracker {
 	}
 
 	/** Rule 5: a screen no scroll explains, taken as it is: a gap, or a clear or redraw. */
-	private unexplained(out: string[], prev: Seen, f: Frame): void {
+	private unexplained(out: string[], prev: Seen, f: Frame, reported: number | undefined): void {
 		const old = prev.frame;
 		let kept = 0;
 		let written = 0;
@@ -299,7 +392,7 @@ export class ScrollTracker {
 			written++;
 			if (i < prev.open && f.rows[i] === old.rows[i]) kept++;
 		}
-		const scrolled = (f.hint?.scrolled ?? 0) > 0;
+		const scrolled = (reported ?? 0) > 0;
 		if (scrolled || (f.full && (kept === 0 || kept * 2 < written))) {
 			this.finishOpen(out, prev, f);
 			out.push(gapLine(f.cursor === undefined && !scrolled ? 'no overlap with the previous screen and no cursor: lines may have scrolled by unseen' : 'more than a screen scrolled by unseen'));
@@ -325,11 +418,11 @@ export class ScrollTracker {
 		this.seen = { frame: f, open: f.ext };
 	}
 
-	/** The lines, and the open line: the held screen's if one is held (it is what the glass shows). */
+	/** The lines, and the open line: the newest held screen's if one is held (it is what the glass shows). */
 	private result(lines: string[]): TrackerOutput {
-		const held = this.held;
-		const f = held ? held.frame : this.seen!.frame;
-		const open = held ? (held.d === undefined ? f.ext : Math.max(f.ext, this.seen!.open - held.d)) : this.seen!.open;
+		const held = this.held.at(-1);
+		const f = held ?? this.seen!.frame;
+		const open = held ? held.ext : this.seen!.open;
 		const text = f.rows[open] ?? '';
 		// Rule 8: a prompt's trailing space is shown by the cursor after it.
 		const padded = f.cursor === open && f.cursorCol > text.length ? text.padEnd(f.cursorCol) : text;
