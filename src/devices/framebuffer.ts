@@ -313,9 +313,9 @@ export class RfbMonitor extends EventEmitter implements FramebufferSource {
 	}
 
 	/**
-	 * The state now, with the virtio-gpu facts read from QMP (at most every 2 s unless
-	 * `fresh`; once the driver is up and drawing they stay known). Before the first picture
-	 * it waits for one, up to 3 s.
+	 * The state now, with the virtio-gpu facts read from QMP: always when `fresh`, else
+	 * only after the picture changed (at most every 2 s) and until the driver is up and
+	 * drawing. Before the first picture it waits for one, up to 3 s.
 	 */
 	async current(fresh = false): Promise<FramebufferState> {
 		if (this.state.samples === 0 && this.target && !this.closed && !(this.state.error && !this.connecting)) {
@@ -327,7 +327,11 @@ export class RfbMonitor extends EventEmitter implements FramebufferSource {
 				});
 			});
 		}
-		if (this.gpu && !(this.gpu.driverOk && this.gpu.queueMoved)) {
+		// The facts change only with the picture (a mode set, the first drawing): an idle,
+		// still screen costs no QMP traffic, and once the driver is up and drawing there is
+		// nothing more to learn unless someone asks for a fresh report.
+		if (this.gpu && (fresh || (this.version !== this.gpuReadAt && !(this.gpu.driverOk && this.gpu.queueMoved)))) {
+			this.gpuReadAt = this.version;
 			await this.gpu.read(this.now(), fresh ? 0 : 2000);
 		}
 		const s = { ...this.state };
@@ -341,6 +345,7 @@ export class RfbMonitor extends EventEmitter implements FramebufferSource {
 		return s;
 	}
 	private reported?: string;
+	private gpuReadAt = -1;
 
 	rgb(): RgbImage | undefined {
 		return this.client && this.state.samples ? pixelsToRgb(this.client.fb) : undefined;

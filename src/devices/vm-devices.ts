@@ -29,6 +29,8 @@ export interface VmDevicesOptions {
 	 * helper's `vnc` event), or none (no GPU: QEMU falls back to screendump).
 	 */
 	vnc?: RfbTarget | 'helper';
+	/** At most one RFB update request per this many ms (default 50; see RfbClient). */
+	rfbIntervalMs?: number;
 }
 
 export interface NetOpArgs {
@@ -59,7 +61,7 @@ export class VmDevices extends EventEmitter {
 		this.opts = opts;
 		this.net = opts.qmp ? new NetMonitor(opts.qmp) : null;
 		if (opts.vnc) {
-			const m = new RfbMonitor({ qmp: opts.qmp, target: opts.vnc === 'helper' ? undefined : opts.vnc });
+			const m = new RfbMonitor({ qmp: opts.qmp, target: opts.vnc === 'helper' ? undefined : opts.vnc, minIntervalMs: opts.rfbIntervalMs });
 			m.on('rfb', (c: RfbClient) => this.emit('rfb', c));
 			this.fb = m;
 		} else this.fb = opts.qmp ? new ScreendumpMonitor(opts.qmp) : null;
