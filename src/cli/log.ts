@@ -8,7 +8,7 @@ import { checkVmName, vmDir } from '../common/paths.ts';
 import { bootLogPath, bootIndexPath, bootGlassPath, bootGlassIndexPath, listBoots, readIndex, readLogRange, type IndexRecord } from '../helper/logfiles.ts';
 import { prunedBoots, reasonText } from '../helper/retention.ts';
 import { Sanitizer } from '../term/sanitize.ts';
-import { toAsciicast } from '../term/asciicast.ts';
+import { asciicastLines } from '../term/asciicast.ts';
 import { readSpecCols } from './vmfiles.ts';
 
 export function pickBoot(dir: string, boot: unknown): number {
@@ -135,10 +135,10 @@ export default command({
 		if (glass && !existsSync(logPath)) throw new UserError(`boot ${boot} of ${name} has no glass console stream (the VM had no display, or nothing was read yet)`);
 		const records = () => (existsSync(idxPath) ? readIndex(idxPath) : []);
 		if (args.format === 'asciicast') {
-			const data = readLogRange(logPath, 0, statSync(logPath).size);
 			const { cols, rows } = readSpecCols(dir);
 			const times = records().filter((r) => r.kind === 't').map((r) => ({ offset: r.offset, ms: r.ms }));
-			process.stdout.write(toAsciicast(data, times, cols, rows));
+			// In pieces: a log may be bigger than Node holds in one buffer (its cap is 4 GiB).
+			for (const line of asciicastLines(statSync(logPath).size, times, cols, rows, (s, e) => readLogRange(logPath, s, e))) process.stdout.write(line);
 			return;
 		}
 		const sanitizer = process.stdout.isTTY ? new Sanitizer() : undefined;

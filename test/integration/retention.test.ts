@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox, until } from '../helpers/cli.ts';
+import { parseAsciicast } from '../../src/term/asciicast.ts';
 
 const box = new Sandbox('otret');
 // This user's quota for all VMs: 2 MiB.
@@ -32,6 +33,9 @@ test('--log-keep 3 over five boots keeps the last three; log --boot 1 says it wa
 	assert.equal(r.code, 1);
 	assert.match(r.stderr, /^obsdtui: boot 1 was removed by log retention on \d{4}-\d\d-\d\dT[\d:.]+Z \(more boots than logKeep\); this VM has boots 3, 4, 5\n$/);
 	assert.match(await box.ok(['log', 'r1', '--boot', '3']), /run-3/);
+	// The asciicast of a kept boot (written in pieces, see term-asciicast.test.ts).
+	const cast = parseAsciicast(await box.ok(['log', 'r1', '--boot', '3', '--format', 'asciicast']));
+	assert.match(cast.events.map((e) => e.data).join(''), /run-3/);
 	const r1 = (await ls()).find((v) => v.name === 'r1')!;
 	assert.equal(r1.logs.boots, 3);
 	assert.deepEqual(r1.logs.pruned.map((p) => [p.boot, p.reason]), [[1, 'keep'], [2, 'keep']]);

@@ -7,6 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox } from '../helpers/cli.ts';
 import { encodeJson, FrameDecoder, parseJsonPayload } from '../../src/common/frame.ts';
@@ -64,4 +65,46 @@ test('a catastrophic pattern fails its own wait with a clear error; other consol
 	assert.match(await box.ok(['wait', 'p2', '--for', 'got:again']), /got:again/);
 	await box.ok(['down', 'p1', '--force']);
 	await box.ok(['down', 'p2', '--force']);
+});
+
+/** One connection; each request resolves with its own reply (they are handled in order). */
+function connection(): { send: (msg: Record<string, unknown>) => Promise<Record<string, unknown>>; close: () => void } {
+	const s = connect(join(box.dir, 'run', 'daemon.sock'));
+	const dec = new FrameDecoder();
+	const pending = new Map<number, (r: Record<string, unknown>) => void>();
+	let id = 0;
+	s.on('data', (d) => {
+		for (const f of dec.push(d)) {
+			const reply = parseJsonPayload(f.payload);
+			pending.get(reply.id as number)?.(reply);
+		}
+	});
+	s.on('error', () => {});
+	return {
+		send: (msg) => new Promise((resolve) => {
+			pending.set(++id, resolve);
+			s.write(encodeJson({ id, ...msg }));
+		}),
+		close: () => s.destroy(),
+	};
+}
+
+test('a VM that stops: its last words still match; a pattern it never printed fails with why', async () => {
+	const gate = join(box.dir, 'go-s1');
+	await box.ok(['up', 's1', '--exec', `echo started; while [ ! -f ${gate} ]; do sleep 0.1; done; echo last-words`]);
+	await box.ok(['wait', 's1', '--for', 'started']);
+	const c = connection();
+	const never = c.send({ op: 'wait', name: 's1', pattern: 'never-printed', new: true, timeout_ms: 120000 });
+	const last = c.send({ op: 'wait', name: 's1', pattern: 'last-words', new: true, timeout_ms: 120000 });
+	// Requests on a connection are taken in order: once this answers, both waits are set.
+	assert.equal((await c.send({ op: 'hello', who: 'test' })).ok, true);
+	writeFileSync(gate, '');
+	assert.deepEqual(await last, { id: 2, ok: true, matched: 'last-words' });
+	assert.deepEqual(await never, { id: 1, ok: false, error: 's1 stopped before /never-printed/ appeared' });
+	c.close();
+	// On a VM that has stopped: old output matches, anything else fails at once.
+	assert.equal(await box.ok(['wait', 's1', '--for', 'start(ed)']), 'started\n');
+	const r = await box.run(['wait', 's1', '--for', 'never-printed']);
+	assert.equal(r.code, 1);
+	assert.equal(r.stderr, 'obsdtui: s1 is not running and its output has no /never-printed/\n');
 });
