@@ -50,6 +50,11 @@ test('apple: a sparse raw disk, the media read-only, the spec up reads', { skip 
 		{ path: join(sb.dir, 'cache', 'obsdtui', 'images', '7.9', 'arm64', 'miniroot79.img'), format: 'raw', readonly: true },
 	]);
 	assert.equal(spec.autoinstall, undefined);
+	// The daemon knows it before it ever ran; it has no console yet.
+	assert.match(await sb.ok(['ls']), /^a1\s+apple\s+created\s+0\b/m);
+	const c = await sb.run(['console', 'a1'], { timeoutMs: 20_000 });
+	assert.equal(c.code, 1);
+	assert.match(c.stderr, /^obsdtui: a1 has not been started yet: obsdtui up a1$/m);
 });
 
 test('--from FILE uses the file as it is; flags reach the spec', { skip }, async () => {
