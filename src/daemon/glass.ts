@@ -65,6 +65,9 @@ export interface GlassStatus {
 	open: string;
 }
 
+/** A picture still for this long is settled (docs/glass.md). */
+const QUIET_MS = 250;
+
 /** How much final text `wait` can look back over. */
 const TEXT_WINDOW = 128 * 1024;
 
@@ -122,6 +125,8 @@ export class GlassConsole extends EventEmitter {
 	/** The stream's last lines before this daemon started: a restart must not repeat them. */
 	private seed: string[] = [];
 	private lastTimeMs = 0;
+	/** Fires once the picture has been still for a moment: see frame(). */
+	private quiet?: NodeJS.Timeout;
 
 	constructor(opts: GlassOptions) {
 		super();
@@ -190,6 +195,14 @@ export class GlassConsole extends EventEmitter {
 	private frame(rects?: Rect[]): void {
 		if (!this.rfb) return;
 		const screen = this.reader.read(this.rfb.fb, rects);
+		// The tracker holds back a screen it cannot explain yet (one caught halfway through a
+		// scroll) until the next one; when the picture then stays still, showing it the same
+		// screen again settles it, so the last lines do not wait for the next change.
+		clearTimeout(this.quiet);
+		if (rects === undefined || rects.length > 0) {
+			this.quiet = setTimeout(() => this.frame([]), QUIET_MS);
+			this.quiet.unref();
+		}
 		if (!screen) return;
 		let hint: FrameHint | undefined = this.pendingHint;
 		const prev = this.last;
@@ -331,6 +344,7 @@ export class GlassConsole extends EventEmitter {
 
 	/** The VM stopped: the open line is final now. */
 	end(): void {
+		clearTimeout(this.quiet);
 		const lines = this.tracker.flush();
 		if (lines.length) this.commit(lines, '');
 		this.rfb?.close();
@@ -338,6 +352,7 @@ export class GlassConsole extends EventEmitter {
 	}
 
 	dispose(): void {
+		clearTimeout(this.quiet);
 		this.rfb?.close();
 		this.rfb = undefined;
 		for (const v of this.viewers) v.socket.destroy();
