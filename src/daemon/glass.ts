@@ -67,6 +67,8 @@ export interface GlassStatus {
 
 /** A picture still for this long is settled (docs/glass.md). */
 const QUIET_MS = 250;
+/** Frames with unknown cells passed over in a row before one is read anyway. */
+const MAX_UNSETTLED = 30;
 
 /** How much final text `wait` can look back over. */
 const TEXT_WINDOW = 128 * 1024;
@@ -127,6 +129,8 @@ export class GlassConsole extends EventEmitter {
 	private lastTimeMs = 0;
 	/** Fires once the picture has been still for a moment: see frame(). */
 	private quiet?: NodeJS.Timeout;
+	/** Frames with unknown cells passed over since the last one read. */
+	private unsettled = 0;
 
 	constructor(opts: GlassOptions) {
 		super();
@@ -204,6 +208,16 @@ export class GlassConsole extends EventEmitter {
 			this.quiet.unref();
 		}
 		if (!screen) return;
+		// A frame taken while the guest was still drawing (a glyph half drawn, a font change
+		// half done) has unknown cells; the picture a moment later has not. Such frames wait
+		// for the quiet re-push, unless frames never stop coming (a flood) or the unknown
+		// cells are really there.
+		const settled = rects !== undefined && rects.length === 0;
+		if (screen.unknown > 0 && !settled && this.unsettled < MAX_UNSETTLED) {
+			this.unsettled++;
+			return;
+		}
+		this.unsettled = 0;
 		let hint: FrameHint | undefined = this.pendingHint;
 		const prev = this.last;
 		if (prev && (prev.font !== screen.font || prev.cols !== screen.cols || prev.rows !== screen.rows)) {

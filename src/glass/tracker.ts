@@ -42,14 +42,18 @@
 //    Held screens are judged as later ones come, oldest first:
 //    - the latest held screen that continues the last explained one by a sure scroll is
 //      taken, and the held screens before it are dropped if they show no row but theirs
-//      (or U+FFFD rows): caught mid-scroll, or merely passed over, they lose nothing;
+//      (or U+FFFD rows, or rows whose every character is that of one of their rows in the
+//      same column: a row caught while it was being redrawn): caught mid-scroll, or merely
+//      passed over, they lose nothing;
 //    - the oldest is real when a later one continues it by a sure scroll (unless a later
 //      one also continues the screen before it directly), or when it is seen twice (the
 //      daemon pushes the screen again when the framebuffer has been quiet for a moment, so
 //      a held screen does not wait for the next change);
-//    - when more than MAX_HELD wait, or the source ends, the held screens are taken along
-//      the chain of scrolls with the fewest unsure ones (passing over screens that show
-//      nothing else), or the oldest is taken as it is.
+//    - when more than MAX_HELD wait, the held screens are taken along the chain of scrolls
+//      with the fewest unsure ones (passing over screens that show nothing else), or the
+//      oldest is taken as it is. A screen taken after a gap does not write again its top
+//      rows that are the last lines already written. A screen taken after a gap does not
+//      write again its top rows that are the last lines already written.
 //    Identical lines scrolling fast make every screen unsure: a screen caught mid-scroll
 //    there can still be taken, and a row doubled or a U+FFFD row written (rare: see the
 //    figures in docs/glass.md).
@@ -201,9 +205,51 @@ function plan(prev: Seen, f: Frame, scrolled: number | undefined): Plan {
 	return { d: hinted ?? ds[0], note };
 }
 
+/**
+ * Rule 5: after a gap, the new screen's top rows that are the last lines already written
+ * (the overlap was there, but a row further down broke it) are not written again.
+ */
+function repeatedTop(prev: Seen, f: Frame): number {
+	const old = prev.frame.rows.slice(0, prev.open);
+	for (let k = Math.min(old.length, f.ext); k > 0; k--) {
+		let same = true;
+		let text = false;
+		for (let i = 0; i < k && same; i++) {
+			same = f.rows[i] === old[old.length - k + i];
+			if (f.rows[i] !== '') text = true;
+		}
+		if (same && text) return k;
+	}
+	return 0;
+}
+
 /** Rule 5: a held screen shows nothing but rows of the screens around it (or unreadable rows). */
 function covered(h: Frame, a: Frame, b: Frame): boolean {
-	return h.rows.every((r) => r === '' || r.includes('\uFFFD') || a.rows.includes(r) || b.rows.includes(r));
+	const around = [...new Set([...a.rows, ...b.rows])];
+	return h.rows.every((r) => r === '' || r.includes('\uFFFD') || around.includes(r) || spliced(r, around));
+}
+
+/**
+ * Rule 5: a row caught while the guest was redrawing it: each of its characters is the one
+ * one row of the screens around it has in that column, or the one another row has (Linux's
+ * fbcon redraws only the glyphs that differ, so the mix need not be a prefix and a suffix).
+ */
+function spliced(r: string, rows: readonly string[]): boolean {
+	const at = (s: string, c: number) => (c < s.length ? s[c] : ' ');
+	for (let i = 0; i < rows.length; i++) {
+		const x = rows[i];
+		for (let j = i + 1; j < rows.length; j++) {
+			const y = rows[j];
+			const n = Math.max(r.length, x.length, y.length);
+			let ok = true;
+			for (let c = 0; c < n && ok; c++) {
+				const ch = at(r, c);
+				ok = ch === at(x, c) || ch === at(y, c);
+			}
+			if (ok) return true;
+		}
+	}
+	return false;
 }
 
 export class ScrollTracker {
@@ -396,7 +442,7 @@ export class ScrollTracker {
 		if (scrolled || (f.full && (kept === 0 || kept * 2 < written))) {
 			this.finishOpen(out, prev, f);
 			out.push(gapLine(f.cursor === undefined && !scrolled ? 'no overlap with the previous screen and no cursor: lines may have scrolled by unseen' : 'more than a screen scrolled by unseen'));
-			this.page(out, f);
+			this.page(out, f, repeatedTop(prev, f));
 			return;
 		}
 		this.finishOpen(out, prev, f);
@@ -411,8 +457,8 @@ export class ScrollTracker {
 	}
 
 	/** Rules 6 and 7: a screen taken as it is, from its first non-blank row. */
-	private page(out: string[], f: Frame): void {
-		let i = 0;
+	private page(out: string[], f: Frame, from = 0): void {
+		let i = from;
 		while (i < f.ext && f.rows[i] === '') i++;
 		for (; i < f.ext; i++) out.push(f.rows[i]);
 		this.seen = { frame: f, open: f.ext };

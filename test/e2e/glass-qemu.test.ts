@@ -62,19 +62,27 @@ test('glass: the framebuffer console read as text, waited on, typed into', async
 	const stream = await box.ok(['log', 'g1', '--glass']);
 	const lines = stream.split('\n');
 	assert.ok(!stream.includes('\ufffd'), `a cell matched no glyph:\n${lines.filter((l) => l.includes('\ufffd')).join('\n')}`);
-	// Each numbered line once, in order; where some are missing, a gap line stands there.
 	const numbered = lines.map((l, i) => ({ i, m: /^glass line (\d{6})$/.exec(l) })).filter((x) => x.m);
 	const numbers = numbered.map((x) => Number(x.m![1]));
+	// The serial-like pace: every line, once, in order, with no gap line among them.
 	assert.deepEqual(numbers.slice(0, SLOW), Array.from({ length: SLOW }, (_, k) => k + 1), 'the slow lines, all of them, once each');
-	for (let k = 1; k < numbered.length; k++) {
+	const slowBlock = lines.slice(numbered[0].i, numbered[SLOW - 1].i + 1);
+	assert.ok(!slowBlock.some((l) => l.startsWith('[glass: ')), 'no gap at the slow pace');
+	// The burst (several screens at once, faster than the display is sent): every number
+	// shown is a real one, and each one missing lies after a gap line. A flood on Linux's
+	// fbcon can show a row caught half redrawn; that is counted, not hidden (docs/glass.md).
+	let repeats = 0;
+	for (let k = SLOW; k < numbered.length; k++) {
 		const [a, b] = [numbers[k - 1], numbers[k]];
-		assert.ok(b > a, `line ${b} after ${a}: out of order or repeated`);
-		if (b !== a + 1) {
+		assert.ok(b >= SLOW + 1 && b <= BURST_END, `line ${b} was never written by the guest`);
+		if (b <= a) repeats++;
+		else if (b !== a + 1) {
 			const between = lines.slice(numbered[k - 1].i + 1, numbered[k].i);
 			assert.ok(between.some((l) => l.startsWith('[glass: ')), `lines ${a + 1}..${b - 1} missing without a gap line`);
 		}
 	}
 	assert.equal(numbers.at(-1), BURST_END);
+	t.diagnostic(`burst: ${new Set(numbers.slice(SLOW)).size} of ${BURST_END - SLOW} lines read, ${repeats} repeated`);
 	for (const want of ['kernel white on blue', 'plain reverse video plain', 'bright text', 'OBSDTUI-GUEST: tty1 ready']) {
 		assert.equal(lines.filter((l) => l === want).length, 1, `exactly one line ${JSON.stringify(want)}`);
 	}
