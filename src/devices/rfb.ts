@@ -174,7 +174,6 @@ class ByteQueue {
 
 /** A server string: bounded, decoded as UTF-8, control characters dropped (it may be shown). */
 function clean(b: Buffer): string {
-	// eslint-disable-next-line no-control-regex
 	return b.toString('utf8').replace(/[\x00-\x1f\x7f-\x9f]/g, '');
 }
 

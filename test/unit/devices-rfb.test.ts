@@ -412,3 +412,33 @@ test("Apple's VNC endpoint from the helper event: 127.0.0.1, the boot's password
 	assert.deepEqual(r.verdict, { code: 'unknown', text: "the VM's VNC server did not start: this macOS has no _VZVNCServer (a private Virtualization API)" });
 	failed.close();
 });
+
+test('RfbMonitor: reconnects after the server drops it, and says so with a new rfb event', async () => {
+	const path = join(dir, `re${n++}.sock`);
+	let conns = 0;
+	const server = createServer(async (sock) => {
+		const p = new Peer(sock);
+		const k = ++conns;
+		await greetNone(p);
+		p.write(serverInit(2, 1, `conn ${k}`));
+		await p.read(46);
+		p.write([0, 0, ...u16(1)], rectHead(0, 0, 2, 1, 0), rawPixels([k === 1 ? 0xffffff : 0, 0]));
+		// The first connection is dropped mid-message, as a dying server would.
+		if (k === 1) {
+			await p.read(10);
+			sock.end(Buffer.from([0, 0]));
+		}
+	});
+	await new Promise<void>((r) => server.listen(path, r));
+	const mon = new RfbMonitor({ target: { path }, retryMs: 10, minIntervalMs: 0 });
+	const names: string[] = [];
+	const second = new Promise<RfbClient>((resolve) => mon.on('rfb', (c: RfbClient) => (names.push(c.name), names.length === 2 && resolve(c))));
+	const c2 = await second;
+	assert.deepEqual(names, ['conn 1', 'conn 2']);
+	assert.equal(mon.client, c2);
+	await new Promise((r) => (mon.state.samples >= 2 ? r(null) : c2.once('update', r)));
+	assert.equal(mon.state.nonBlack, 0, 'the new connection brought a new picture');
+	mon.close();
+	assert.equal(mon.client, null);
+	server.close();
+});
