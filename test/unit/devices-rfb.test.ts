@@ -395,6 +395,8 @@ test("Apple's VNC endpoint from the helper event: 127.0.0.1, the boot's password
 	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 	const port = (server.address() as { port: number }).port;
 	const dev = new VmDevices({ qmp: null, observe: false, control: () => {}, vnc: 'helper' });
+	const before = await dev.screenOp({ fresh: true }, []);
+	assert.deepEqual(before.report.verdict, { code: 'unknown', text: "waiting for the helper to start the VM's VNC server" });
 	const connected = new Promise<RfbClient>((r) => dev.once('rfb', r));
 	assert.equal(dev.onHelperEvent({ event: 'vnc', port, password: 'Zq3xW9aB' }), true);
 	const c = await connected;
