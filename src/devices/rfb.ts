@@ -387,6 +387,8 @@ export class RfbClient extends EventEmitter {
 				checkSize(w, h);
 				this.fb = newPixels(w, h);
 				resized = true;
+				// Rectangles before it were drawn on the old picture, which is gone.
+				rects.length = 0;
 				continue;
 			}
 			const fb = this.fb;

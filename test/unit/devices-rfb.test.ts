@@ -444,3 +444,22 @@ test('RfbMonitor: reconnects after the server drops it, and says so with a new r
 	assert.equal(mon.client, null);
 	server.close();
 });
+
+test('DesktopSize in the middle of an update: rectangles before it are dropped, after it drawn on the new picture', async () => {
+	const s = await stand(async (p) => {
+		await greetNone(p);
+		p.write(serverInit(4, 4, 'r'));
+		await p.read(46);
+		p.write([0, 0, ...u16(3)], rectHead(0, 0, 1, 1, 0), rawPixels([0x111111]), rectHead(0, 0, 2, 1, -223), rectHead(1, 0, 1, 1, 0), rawPixels([0x222222]));
+		await p.closed();
+	});
+	const c = await RfbClient.connect({ path: s.path }, { minIntervalMs: 0 });
+	const events: string[] = [];
+	c.on('resize', (w: number, h: number) => events.push(`resize ${w}x${h}`));
+	const [rects] = await nextEvent<[Rect[]]>(c, 'update');
+	assert.deepEqual(events, ['resize 2x1']);
+	assert.deepEqual(rects, [{ x: 1, y: 0, w: 1, h: 1 }]);
+	assert.deepEqual([...c.fb.data], [0, 0x222222]);
+	c.close();
+	await s.done;
+});
