@@ -184,7 +184,7 @@ export class RfbMonitor extends EventEmitter implements FramebufferSource {
 	private litCount = 0;
 	private hashA = 0;
 	private hashB = 0;
-	/** Bumped on every real change: the thumbnail and RGB copies are cached per version. */
+	/** Bumped on every real change: the thumbnail is cached per version. */
 	private version = 0;
 	private thumbCache?: { version: number; key: string; value: HalfBlock[][] };
 	private closed = false;
@@ -206,7 +206,9 @@ export class RfbMonitor extends EventEmitter implements FramebufferSource {
 		this.target = target;
 		this.password = password;
 		delete this.state.error;
-		this.client?.close();
+		const old = this.client;
+		this.client = null;
+		old?.close();
 		this.connect();
 	}
 
@@ -216,7 +218,7 @@ export class RfbMonitor extends EventEmitter implements FramebufferSource {
 	}
 
 	private connect(): void {
-		if (this.closed || this.connecting || !this.target) return;
+		if (this.closed || this.connecting || this.client || !this.target) return;
 		this.connecting = true;
 		clearTimeout(this.retryTimer);
 		const target = this.target;
@@ -231,7 +233,9 @@ export class RfbMonitor extends EventEmitter implements FramebufferSource {
 				c.on('resize', () => this.reset(c.fb));
 				c.on('close', (err?: Error) => {
 					if (this.client === c) this.client = null;
-					if (err) this.state = { ...this.state, error: err.message };
+					// Without an error we closed it ourselves (closing, or a new target).
+					if (!err) return;
+					this.state = { ...this.state, error: err.message };
 					this.retry();
 				});
 				this.emit('rfb', c);

@@ -63,6 +63,7 @@ export class VmDevices extends EventEmitter {
 		if (opts.vnc) {
 			const m = new RfbMonitor({ qmp: opts.qmp, target: opts.vnc === 'helper' ? undefined : opts.vnc, minIntervalMs: opts.rfbIntervalMs });
 			m.on('rfb', (c: RfbClient) => this.emit('rfb', c));
+			if (opts.vnc === 'helper') m.setError("waiting for the helper to start the VM's VNC server");
 			this.fb = m;
 		} else this.fb = opts.qmp ? new ScreendumpMonitor(opts.qmp) : null;
 		if (opts.panels) this.setPanels(true);

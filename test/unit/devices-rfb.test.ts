@@ -395,6 +395,8 @@ test("Apple's VNC endpoint from the helper event: 127.0.0.1, the boot's password
 	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 	const port = (server.address() as { port: number }).port;
 	const dev = new VmDevices({ qmp: null, observe: false, control: () => {}, vnc: 'helper' });
+	const before = await dev.screenOp({ fresh: true }, []);
+	assert.deepEqual(before.report.verdict, { code: 'unknown', text: "waiting for the helper to start the VM's VNC server" });
 	const connected = new Promise<RfbClient>((r) => dev.once('rfb', r));
 	assert.equal(dev.onHelperEvent({ event: 'vnc', port, password: 'Zq3xW9aB' }), true);
 	const c = await connected;
@@ -411,4 +413,53 @@ test("Apple's VNC endpoint from the helper event: 127.0.0.1, the boot's password
 	const r = await screenReport(failed.fb, null, { fresh: true });
 	assert.deepEqual(r.verdict, { code: 'unknown', text: "the VM's VNC server did not start: this macOS has no _VZVNCServer (a private Virtualization API)" });
 	failed.close();
+});
+
+test('RfbMonitor: reconnects after the server drops it, and says so with a new rfb event', async () => {
+	const path = join(dir, `re${n++}.sock`);
+	let conns = 0;
+	const server = createServer(async (sock) => {
+		const p = new Peer(sock);
+		const k = ++conns;
+		await greetNone(p);
+		p.write(serverInit(2, 1, `conn ${k}`));
+		await p.read(46);
+		p.write([0, 0, ...u16(1)], rectHead(0, 0, 2, 1, 0), rawPixels([k === 1 ? 0xffffff : 0, 0]));
+		// The first connection is dropped mid-message, as a dying server would.
+		if (k === 1) {
+			await p.read(10);
+			sock.end(Buffer.from([0, 0]));
+		}
+	});
+	await new Promise<void>((r) => server.listen(path, r));
+	const mon = new RfbMonitor({ target: { path }, retryMs: 10, minIntervalMs: 0 });
+	const names: string[] = [];
+	const second = new Promise<RfbClient>((resolve) => mon.on('rfb', (c: RfbClient) => (names.push(c.name), names.length === 2 && resolve(c))));
+	const c2 = await second;
+	assert.deepEqual(names, ['conn 1', 'conn 2']);
+	assert.equal(mon.client, c2);
+	await new Promise((r) => (mon.state.samples >= 2 ? r(null) : c2.once('update', r)));
+	assert.equal(mon.state.nonBlack, 0, 'the new connection brought a new picture');
+	mon.close();
+	assert.equal(mon.client, null);
+	server.close();
+});
+
+test('DesktopSize in the middle of an update: rectangles before it are dropped, after it drawn on the new picture', async () => {
+	const s = await stand(async (p) => {
+		await greetNone(p);
+		p.write(serverInit(4, 4, 'r'));
+		await p.read(46);
+		p.write([0, 0, ...u16(3)], rectHead(0, 0, 1, 1, 0), rawPixels([0x111111]), rectHead(0, 0, 2, 1, -223), rectHead(1, 0, 1, 1, 0), rawPixels([0x222222]));
+		await p.closed();
+	});
+	const c = await RfbClient.connect({ path: s.path }, { minIntervalMs: 0 });
+	const events: string[] = [];
+	c.on('resize', (w: number, h: number) => events.push(`resize ${w}x${h}`));
+	const [rects] = await nextEvent<[Rect[]]>(c, 'update');
+	assert.deepEqual(events, ['resize 2x1']);
+	assert.deepEqual(rects, [{ x: 1, y: 0, w: 1, h: 1 }]);
+	assert.deepEqual([...c.fb.data], [0, 0x222222]);
+	c.close();
+	await s.done;
 });
