@@ -249,8 +249,14 @@ async function download(url: string, part: string, file: string, stallMs: number
 	// At most 10 progress events a second, and the last state always shown (a transfer that
 	// pauses must not leave an older count on the screen).
 	let trailing: NodeJS.Timeout | undefined;
+	let finished = false;
 	const progress = () => {
+		// Called by the timer or directly (a busy event loop may run a late chunk before a
+		// due timer): either way no other progress event may still be pending, or one could
+		// arrive after 'done'.
+		clearTimeout(trailing);
 		trailing = undefined;
+		if (finished) return;
 		const now = Date.now();
 		lastEmit = now;
 		const rate = (bytes - offset) / Math.max((now - started) / 1000, 0.001);
@@ -270,6 +276,7 @@ async function download(url: string, part: string, file: string, stallMs: number
 		const why = r.stalled() ?? (err instanceof TransferError ? err.message : `the connection broke (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
 		throw new TransferError(`${file}: ${why} after ${bytes}${total !== undefined ? ` of ${total}` : ''} bytes; run again to resume`);
 	} finally {
+		finished = true;
 		clearTimeout(trailing);
 		r.stop();
 		closeSync(fd);
