@@ -69,6 +69,8 @@ export interface VmSpec {
 	qemuArgs: string[];
 	/** An autoinstall(8) response file the daemon serves to the guest at http://10.0.2.100/install.conf (qemu, user network). */
 	autoinstall?: string;
+	/** A cache directory (images/VERSION/ARCH) whose verified sets the daemon serves at http://10.0.2.100/sets/; needs autoinstall. */
+	autoinstallSets?: string;
 	// exec
 	command?: string;
 	// serial
@@ -77,7 +79,7 @@ export interface VmSpec {
 
 const TOP_KEYS = new Set([
 	'name', 'backend', 'cols', 'rows', 'kernel', 'initrd', 'append', 'efi', 'disks', 'disk', 'cpus', 'mem',
-	'accel', 'cpu', 'acpi', 'net', 'gpu', 'glassFonts', 'qemuArgs', 'command', 'serial', 'hang', 'logMax', 'logKeep', 'logQuota', 'autoinstall',
+	'accel', 'cpu', 'acpi', 'net', 'gpu', 'glassFonts', 'qemuArgs', 'command', 'serial', 'hang', 'logMax', 'logKeep', 'logQuota', 'autoinstall', 'autoinstallSets',
 ]);
 
 /** Log retention defaults (docs/user-guide.md, "Log retention"). */
@@ -243,7 +245,9 @@ export function parseSpec(input: unknown, nameHint?: string, where = 'VM spec'):
 		command: str(input, 'command', where),
 		serial: input.serial !== undefined ? parseSerial(input.serial, where) : undefined,
 		autoinstall: str(input, 'autoinstall', where),
+		autoinstallSets: str(input, 'autoinstallSets', where),
 	};
+	if (spec.autoinstallSets !== undefined && spec.autoinstall === undefined) throw new UserError(`${where}: 'autoinstallSets' needs 'autoinstall'`);
 	if (spec.autoinstall !== undefined && (backend !== 'qemu' || spec.net.mode !== 'user')) {
 		// Served through QEMU's user network (guestfwd); Apple's NAT has no such path without a host TCP port.
 		throw new UserError(`${where}: 'autoinstall' needs the qemu backend with the user network`);

@@ -40,7 +40,7 @@ export class Registry extends EventEmitter {
 	private async serveAutoinstall(spec: VmSpec, dir: string): Promise<void> {
 		this.stopAutoinstall(spec.name);
 		if (spec.autoinstall === undefined) return;
-		const server = new AutoinstallServer(autoinstallSocketPath(dir), spec.autoinstall, (line) => this.vms.get(spec.name)?.audit(`autoinstall: ${line}`));
+		const server = new AutoinstallServer(autoinstallSocketPath(dir), spec.autoinstall, (line) => this.vms.get(spec.name)?.audit(`autoinstall: ${line}`), spec.autoinstallSets);
 		await server.listen();
 		this.autoinstall.set(spec.name, server);
 	}

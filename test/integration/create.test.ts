@@ -105,6 +105,16 @@ test('--autoinstall FILE: the user\'s response file, kept with the VM', { skip }
 	assert.equal(spec.autoinstall, join(sb.vmDir('ai1'), 'install.conf'));
 	assert.equal(readFileSync(spec.autoinstall, 'utf8'), readFileSync(conf, 'utf8'));
 	assert.equal(statSync(spec.autoinstall).mode & 0o777, 0o600);
+	// Made from flags: the sets come from the mirror create used, as the installer asks for them.
+	const made = await sb.run(['create', 'ai3', '--mirror', mirror.url, '--key', key.pub, '--disk-size', '1G', '--autoinstall', '--root-ssh-key', join(work, 'id.pub')]);
+	assert.equal(made.code, 0, made.stderr);
+	const text = readFileSync(join(sb.vmDir('ai3'), 'install.conf'), 'utf8');
+	assert.match(text, new RegExp(`^HTTP Server = 127\\.0\\.0\\.1:${mirror.port}$`, 'm'));
+	assert.match(text, /^Server directory = pub\/OpenBSD\/7\.9\/arm64$/m);
+	assert.match(text, /^System hostname = ai3$/m);
+	const noAi = await sb.run(['create', 'ai4', '--mirror', mirror.url, '--key', key.pub, '--sets-from-cache']);
+	assert.equal(noAi.code, 1);
+	assert.match(noAi.stderr, /--sets-from-cache needs --autoinstall/);
 	const mixed = await sb.run(['create', 'ai2', '--mirror', mirror.url, '--key', key.pub, '--autoinstall', conf, '--hostname', 'x']);
 	assert.equal(mixed.code, 1);
 	assert.match(mixed.stderr, /is a whole response file: drop --hostname/);

@@ -305,3 +305,25 @@ test('progress: one redrawn line on a terminal (tmux) with bytes, rate and ETA',
 		sb.cleanup();
 	}
 });
+
+test('two fetches of one file: the second is told to wait, the first completes', { skip }, async () => {
+	const sb = sandbox();
+	try {
+		mirror.behaviours.set('/pub/OpenBSD/7.9/arm64/miniroot79.img', { kind: 'hold', after: 4096 });
+		mirror.requests.length = 0;
+		const first = fetch79(sb);
+		await until(() => mirror.requests.some((q) => q.path.endsWith('/miniroot79.img')), 'the first fetch to start the download');
+		const second = await fetch79(sb);
+		assert.equal(second.code, 1);
+		oneLineError(second.stderr, /miniroot79\.img is being fetched by another obsdtui \(pid \d+\)/);
+		mirror.release();
+		const r = await first;
+		assert.equal(r.code, 0, r.stderr);
+		assert.deepEqual(readFileSync(r.stdout.trim()), image);
+		assert.deepEqual(cached(sb), ['SHA256.sig', 'miniroot79.img']);
+	} finally {
+		mirror.behaviours.clear();
+		mirror.release();
+		sb.cleanup();
+	}
+});

@@ -2,11 +2,14 @@
 // guest, the spec and QEMU argv that route 10.0.2.100:80 to a unix socket, and create's sizes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { httpResponse, isResponsePath, RequestSplitter, responseFile, setsLocation, MAX_REQUEST_HEAD } from '../../src/image/autoinstall.ts';
+import { httpResponse, indexText, installerAnswer, isResponsePath, MAX_LOCATION_ANSWERS, MAX_REQUEST_HEAD, RequestSplitter, responseFile, setsFile, setsLocation } from '../../src/image/autoinstall.ts';
+import { makeKey } from '../helpers/mirror.ts';
 import { parseSize } from '../../src/image/create.ts';
 import { parseSpec } from '../../src/common/spec.ts';
 import { qemuArgv } from '../../src/helper/qemu.ts';
@@ -117,9 +120,7 @@ test('disk sizes', () => {
 	assert.throws(() => parseSize('-1G'), /must look like/);
 });
 
-test('the installer prompts an unattended install answers, and only those', async () => {
-	const { installerAnswer, MAX_LOCATION_ANSWERS } = await import('../../src/image/autoinstall.ts');
-	const { readFileSync } = await import('node:fs');
+test('the installer prompts an unattended install answers, and only those', () => {
 	// The real 7.4 arm64 installer boot; the transcript as saved ends the prompt line with a
 	// newline the live console does not have (the installer waits after "? ").
 	const boot = readFileSync(new URL('../fixtures/openbsd/arm64-qemu-virt-7.4-installer-boot.txt', import.meta.url), 'utf8').replace(/\n$/, '');
@@ -136,4 +137,50 @@ test('the installer prompts an unattended install answers, and only those', asyn
 	// Other questions are the response file's business, and shell lines are never answered.
 	assert.equal(installerAnswer('System hostname? (short form, e.g. \'foo\') ', 0), undefined);
 	assert.equal(installerAnswer("# printf '(I)nstall, (U)pgrade, (A)utoinstall or (S)hell?\\040'", 0), undefined);
+});
+
+test('cached sets: only names the signed list has, streamed in request order', async () => {
+	assert.equal(setsFile('/sets/base79.tgz'), 'base79.tgz');
+	for (const bad of ['/sets/../SHA256.sig', '/sets/', '/sets/.hidden', '/sets/a/b', '/sets/base79.tgz.0123.part', '/base79.tgz']) assert.equal(setsFile(bad), undefined, bad);
+	assert.equal(indexText([{ name: 'bsd', size: 12 }]), '-rw-r--r--  1 0  0  12 Jan  1 00:00 bsd\n');
+
+	const dir = mkdtempSync(join(tmpdir(), 'ot-sets-'));
+	try {
+		const big = randomBytes(2 * 1024 * 1024 + 3);
+		writeFileSync(join(dir, 'base79.tgz'), big);
+		writeFileSync(join(dir, 'bsd'), 'kernel\n');
+		writeFileSync(join(dir, 'unlisted'), 'not in the signed list\n');
+		writeFileSync(join(dir, 'comp79.tgz.0123456789abcdef.part'), 'half\n');
+		// man79.tgz is listed but not cached; unlisted and the .part are cached but not listed.
+		writeFileSync(join(dir, 'SHA256'), `${execFileSync('sha256sum', ['--tag', 'base79.tgz', 'bsd'], { cwd: dir, encoding: 'utf8' })}SHA256 (man79.tgz) = ${'0'.repeat(64)}\n`);
+		const k = makeKey(join(dir, 'k'), 'k');
+		execFileSync('signify-openbsd', ['-S', '-e', '-s', k.sec, '-m', join(dir, 'SHA256'), '-x', join(dir, 'SHA256.sig')]);
+		writeFileSync(join(dir, 'install.conf'), 'System hostname = h\n');
+		const server = new AutoinstallServer(join(dir, 'ai.sock'), join(dir, 'install.conf'), undefined, dir);
+		await server.listen();
+		const sock = createConnection(join(dir, 'ai.sock'));
+		const chunks: Buffer[] = [];
+		sock.on('data', (d: Buffer) => chunks.push(d));
+		const reqs = ['/sets/base79.tgz', '/install.conf', '/sets/index.txt', '/sets/unlisted', '/sets/man79.tgz', '/sets/comp79.tgz.0123456789abcdef.part', '/sets/SHA256.sig'];
+		sock.write(reqs.map((p) => `GET ${p} HTTP/1.1\r\n\r\n`).join(''));
+		const sig = readFileSync(join(dir, 'SHA256.sig'));
+		const index = indexText([{ name: 'base79.tgz', size: big.length }, { name: 'bsd', size: 7 }]);
+		const expected = Buffer.concat([
+			httpResponse(200, big),
+			httpResponse(200, Buffer.from('System hostname = h\n')),
+			httpResponse(200, Buffer.from(index)),
+			httpResponse(404, Buffer.from('not found\n')),
+			httpResponse(404, Buffer.from('not found\n')),
+			httpResponse(404, Buffer.from('not found\n')),
+			httpResponse(200, sig),
+		]);
+		const deadline = Date.now() + 30_000;
+		while (Buffer.concat(chunks).length < expected.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+		sock.destroy();
+		server.close();
+		assert.ok(Buffer.concat(chunks).equals(expected), 'responses differ from the expected bytes, or their order');
+		assert.deepEqual(server.served.map((l) => l.split(' ').at(-1)), ['200', '200', '200', '404', '404', '404', '200']);
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
 });
