@@ -22,7 +22,7 @@ export const buildDir = join(fuzzdir, 'build');
 // Each target and the helper sources it links (wire.c is #included by its target);
 const helperSources = ['buf.c', 'conn.c', 'log.c', 'observe.c', 'source.c', 'wire.c'].map((f) => join(qemudir, f));
 export const targets = {
-// bounded: the runs of `npm test` (test/fuzz/native.test.ts), a few seconds each here.
+	// bounded: the runs of `npm test` (test/fuzz/native.test.ts), a few seconds each here.
 	wire: { sources: [], maxLen: 70000, bounded: 20000 },
 	conn: { sources: helperSources, maxLen: 65536, bounded: 10000 },
 	source: { sources: helperSources, maxLen: 200000, bounded: 3000 },
@@ -118,7 +118,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
 		console.error(`fuzz: OBSDTUI_FUZZ_MINUTES=${process.env.OBSDTUI_FUZZ_MINUTES} is not a positive number`);
 		process.exit(1);
 	}
-	const tsAll = readdirSync(join(root, 'test', 'fuzz')).filter((f) => f.endsWith('.test.ts')).sort();
+	const tsAll = readdirSync(join(root, 'test', 'fuzz'))
+		.filter((f) => f.endsWith('.test.ts'))
+		.sort();
 	const cNames = args.length ? args.filter((a) => a in targets) : Object.keys(targets);
 	const tsFiles = (args.length ? tsAll.filter((f) => args.includes(basename(f, '.test.ts'))) : tsAll.filter((f) => f !== 'native.test.ts')).map((f) => join('test', 'fuzz', f));
 	const unknown = args.filter((a) => !(a in targets) && !tsAll.includes(`${a}.test.ts`));

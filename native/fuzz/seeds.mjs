@@ -57,7 +57,14 @@ put('wire', 'arp-then-ping', [...frame(arpRequest), ...frame(ping(56))]);
 put('wire', 'ping-jumbo-9000', [...frame(arpRequest), ...frame(ping(9000 - 28))]);
 put('wire', 'ping-65535', [...frame(arpRequest), ...frame(ping(65535 - 28))]);
 put('wire', 'oversized-70000', frame(ping(70000 - 42)));
-put('wire', 'probe-answered', [...frame(arpRequest), ...frame(ping(56)), ...probe(1500), ...frame(eth(hostMac, 0x0800, ipv4(1, icmp(0, 0x6f62, 1, 56)))), ...frame(eth(hostMac, 0x0800, ipv4(1, icmp(0, 0x6f62, 2, 1500 - 28)))), ...tick]);
+put('wire', 'probe-answered', [
+	...frame(arpRequest),
+	...frame(ping(56)),
+	...probe(1500),
+	...frame(eth(hostMac, 0x0800, ipv4(1, icmp(0, 0x6f62, 1, 56)))),
+	...frame(eth(hostMac, 0x0800, ipv4(1, icmp(0, 0x6f62, 2, 1500 - 28)))),
+	...tick,
+]);
 put('wire', 'probe-timeouts', [...frame(arpRequest), ...frame(ping(56)), ...probe(9000), ...tick, ...tick, ...tick, ...tick]);
 put('wire', 'probe-fragment-answer', [...frame(arpRequest), ...frame(ping(56)), ...probe(9000), ...frame(eth(hostMac, 0x0800, ipv4(1, icmp(0, 0x6f62, 1, 1472), { frag: 0x2000 })))]);
 put('wire', 'fragment', frame(eth(hostMac, 0x0800, ipv4(1, icmp(8, 1, 1, 1472), { frag: 0x2000 }))));
@@ -91,7 +98,13 @@ put('source', 'openbsd-dmesg', [0, 0, ...boot]);
 put('source', 'openbsd-dmesg-capped', [0, 20, ...boot]);
 put('source', 'openbsd-dmesg-telnet', [1, 0, 0xff, 0xfb, 0x01, 0xff, 0xfb, 0x03, 0xff, 0xfd, 0x00, ...boot]);
 put('source', 'telnet-subneg', [1, 0, 0xff, 0xfa, 0x18, 0x01, 0xff, 0xf0, 0x41, 0xff, 0xff, 0x42, 0xff, 0x41, 0xff]);
-put('source', 'telnet-iac-flood', [1, 0, ...Array(70000).fill(0xff).map((v, i) => (i & 1 ? 0x41 : v))]);
+put('source', 'telnet-iac-flood', [
+	1,
+	0,
+	...Array(70000)
+		.fill(0xff)
+		.map((v, i) => (i & 1 ? 0x41 : v)),
+]);
 put('source', 'crlf', [0, 0, ...Buffer.from('login: \r\r\nroot\r\n\x1b[H\x1b[2J\0\x07')]);
 // The noise of issue 12's repro, seeded as Python's random.Random(1) would not be: any
 // fixed noise does; what matters is a chunk longer than one read (64 KiB).

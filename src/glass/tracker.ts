@@ -84,14 +84,21 @@ interface Seen {
 /** The prefix of every line the tracker itself writes (never guest text it read). */
 export const GAP_PREFIX = '[glass: ';
 
+// Line breaks and other controls: the glass log is one line per line, so none may be in
+// one. The reader never reads them off the glass, but a cell holds whatever a font's
+// unicode table says (--font FILE).
+const BREAKS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
+
 export function gapLine(what: string): string {
-	return `${GAP_PREFIX}${what}]`;
+	return `${GAP_PREFIX}${what.replace(BREAKS, ' ')}]`;
 }
 
-/** A row's text: its characters, trailing spaces trimmed. */
+/** A row's text: its characters, trailing spaces trimmed, controls as U+FFFD. */
 export function rowText(cells: readonly { ch: string }[]): string {
 	let s = '';
 	for (const c of cells) s += c.ch;
+	BREAKS.lastIndex = 0;
+	if (BREAKS.test(s)) s = s.replace(BREAKS, '\uFFFD');
 	let end = s.length;
 	while (end > 0 && s.charCodeAt(end - 1) === 32) end--;
 	return end === s.length ? s : s.slice(0, end);
@@ -99,6 +106,8 @@ export function rowText(cells: readonly { ch: string }[]): string {
 
 function read(screen: GlassScreen, hint: FrameHint | undefined): Frame {
 	const rows = screen.cells.map(rowText);
+	// No rows (the reader never returns such a screen): one blank row, so the open row exists.
+	if (!rows.length) rows.push('');
 	const R = rows.length;
 	let lnb = R - 1;
 	while (lnb >= 0 && rows[lnb] === '') lnb--;

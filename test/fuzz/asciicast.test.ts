@@ -18,7 +18,16 @@ const header = fc.oneof(
 	fc.string(),
 );
 const event = fc.oneof(
-	fc.tuple(num, fc.constantFrom('o', 'i', 'm', 'r', 'x'), fc.oneof(fc.string(), stream(6).map((b) => b.toString('latin1')))).map((e) => JSON.stringify(e)),
+	fc
+		.tuple(
+			num,
+			fc.constantFrom('o', 'i', 'm', 'r', 'x'),
+			fc.oneof(
+				fc.string(),
+				stream(6).map((b) => b.toString('latin1')),
+			),
+		)
+		.map((e) => JSON.stringify(e)),
 	fc.jsonValue().map((v) => JSON.stringify(v) ?? ''),
 	fc.constantFrom('', '# a comment', '[', '[1]', '[1, "o"]', '[null, "o", "x"]'),
 	fc.string(),
@@ -50,7 +59,12 @@ test('any text: a well-formed recording or a one-line UserError', { timeout: tim
 		fc.property(fc.oneof(file, fc.string()), checkCast),
 		// Found by this property: a header line of `null` threw a TypeError. Found reading the
 		// code: a v3 interval below zero sent time back, huge intervals summed to Infinity.
-		params(0xa5c1, 3000, [['null\n[1,"o","a"]'], ['[]'], ['{"version":3,"term":{"cols":80,"rows":24}}\n[1,"o","a"]\n[-2,"o","b"]'], ['{"version":3,"term":{"cols":80,"rows":24}}\n[1e308,"o","a"]\n[1e308,"o","b"]']]),
+		params(0xa5c1, 3000, [
+			['null\n[1,"o","a"]'],
+			['[]'],
+			['{"version":3,"term":{"cols":80,"rows":24}}\n[1,"o","a"]\n[-2,"o","b"]'],
+			['{"version":3,"term":{"cols":80,"rows":24}}\n[1e308,"o","a"]\n[1e308,"o","b"]'],
+		]),
 	);
 });
 

@@ -18,7 +18,10 @@ import { params, timeout } from './params.ts';
 
 const frameArb = fc.record({
 	kind: fc.constantFrom(KIND_JSON, KIND_DATA),
-	payload: fc.oneof(stream(20), fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null'))),
+	payload: fc.oneof(
+		stream(20),
+		fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
+	),
 });
 
 test('valid frames cut anywhere decode to exactly the frames sent', { timeout: timeout() }, () => {
@@ -61,15 +64,21 @@ test('random bytes: the decoder throws only FrameError and holds at most one fra
 
 test('JSON payloads: an object, or FrameError', { timeout: timeout() }, () => {
 	fc.assert(
-		fc.property(fc.oneof(stream(20), fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? ''))), (payload) => {
-			try {
-				const o = parseJsonPayload(payload);
-				assert.equal(typeof o, 'object');
-				assert.ok(o !== null && !Array.isArray(o));
-			} catch (err) {
-				assert.ok(err instanceof FrameError, `threw ${String(err)}`);
-			}
-		}),
+		fc.property(
+			fc.oneof(
+				stream(20),
+				fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? '')),
+			),
+			(payload) => {
+				try {
+					const o = parseJsonPayload(payload);
+					assert.equal(typeof o, 'object');
+					assert.ok(o !== null && !Array.isArray(o));
+				} catch (err) {
+					assert.ok(err instanceof FrameError, `threw ${String(err)}`);
+				}
+			},
+		),
 		params(0xf4a3, 3000),
 	);
 });
@@ -89,24 +98,33 @@ test('a client fed random frames from "the daemon" throws nothing and ends with 
 	process.on('uncaughtException', onUncaught);
 	try {
 		await fc.assert(
-			fc.asyncProperty(fc.array(fc.oneof(frameArb.map((f) => encodeFrame(f.kind, f.payload)), stream(6)), { maxLength: 12 }), async (chunks) => {
-				const peer = new Promise<Socket>((r) => (serverSide = r));
-				const sock = connect(path);
-				const s = await peer;
-				const client = new DaemonClient(sock);
-				const replies = client.request('status').then(
-					() => 'ok',
-					(e: unknown) => (e instanceof UserError ? 'usererror' : `other ${String(e)}`),
-				);
-				const closed = new Promise<void>((r) => client.once('close', r));
-				for (const c of chunks) s.write(c);
-				s.end();
-				await closed;
-				const how = await replies;
-				assert.ok(how === 'ok' || how === 'usererror', how);
-				assert.deepEqual(uncaught, []);
-				client.close();
-			}),
+			fc.asyncProperty(
+				fc.array(
+					fc.oneof(
+						frameArb.map((f) => encodeFrame(f.kind, f.payload)),
+						stream(6),
+					),
+					{ maxLength: 12 },
+				),
+				async (chunks) => {
+					const peer = new Promise<Socket>((r) => (serverSide = r));
+					const sock = connect(path);
+					const s = await peer;
+					const client = new DaemonClient(sock);
+					const replies = client.request('status').then(
+						() => 'ok',
+						(e: unknown) => (e instanceof UserError ? 'usererror' : `other ${String(e)}`),
+					);
+					const closed = new Promise<void>((r) => client.once('close', r));
+					for (const c of chunks) s.write(c);
+					s.end();
+					await closed;
+					const how = await replies;
+					assert.ok(how === 'ok' || how === 'usererror', how);
+					assert.deepEqual(uncaught, []);
+					client.close();
+				},
+			),
 			// Found by this property: a JSON frame that is not an object threw out of the listener.
 			params(0xf4a4, 200, [[[encodeFrame(KIND_JSON, 'true')]]]),
 		);

@@ -19,21 +19,19 @@ const fixtures = readdirSync(join(ROOT, 'test', 'fixtures', 'openbsd'))
 	.map((f) => readFileSync(join(ROOT, 'test', 'fixtures', 'openbsd', f)));
 
 /** A transcript with random bytes and syntax pieces spliced in, and some of it cut out. */
-const mutated = fc
-	.tuple(
-		fc.constantFrom(...fixtures),
-		fc.array(fc.tuple(fc.nat(), fc.oneof(piece, stream(4)), fc.nat({ max: 200 })), { maxLength: 30 }),
-	)
-	.map(([text, edits]) => {
-		let b = text;
-		for (const [at, ins, del] of edits) {
-			const p = at % (b.length + 1);
-			b = Buffer.concat([b.subarray(0, p), ins, b.subarray(Math.min(b.length, p + del))]);
-		}
-		return b;
-	});
+const mutated = fc.tuple(fc.constantFrom(...fixtures), fc.array(fc.tuple(fc.nat(), fc.oneof(piece, stream(4)), fc.nat({ max: 200 })), { maxLength: 30 })).map(([text, edits]) => {
+	let b = text;
+	for (const [at, ins, del] of edits) {
+		const p = at % (b.length + 1);
+		b = Buffer.concat([b.subarray(0, p), ins, b.subarray(Math.min(b.length, p + del))]);
+	}
+	return b;
+});
 
-const input = fc.oneof(chunked(), fc.tuple(mutated, fc.array(fc.nat(), { maxLength: 20 })).map(([b, at]) => cut(b, at)));
+const input = fc.oneof(
+	chunked(),
+	fc.tuple(mutated, fc.array(fc.nat(), { maxLength: 20 })).map(([b, at]) => cut(b, at)),
+);
 
 test('the live parser never throws, whatever the bytes, chunks and clock', { timeout: timeout(180_000) }, () => {
 	fc.assert(
@@ -51,7 +49,10 @@ test('the live parser never throws, whatever the bytes, chunks and clock', { tim
 			p.devices();
 			const s = p.summary();
 			p.end();
-			assert.equal(s.bytes, chunks.reduce((n, c) => n + c.length, 0));
+			assert.equal(
+				s.bytes,
+				chunks.reduce((n, c) => n + c.length, 0),
+			);
 		}),
 		params(0x6e51, 1500),
 	);
@@ -70,7 +71,14 @@ test('scanning a file never throws and counts every byte', { timeout: timeout(18
 test('lines: never more than MAX_LINE chars of a line are kept, whatever its length', { timeout: timeout() }, () => {
 	fc.assert(
 		fc.property(
-			fc.array(fc.oneof(stream(4), fc.tuple(fc.integer({ min: 1, max: 3 * MAX_LINE }), fc.integer({ min: 0, max: 255 })).map(([n, b]) => Buffer.alloc(n, b === 10 ? 0x41 : b)), piece), { maxLength: 40 }),
+			fc.array(
+				fc.oneof(
+					stream(4),
+					fc.tuple(fc.integer({ min: 1, max: 3 * MAX_LINE }), fc.integer({ min: 0, max: 255 })).map(([n, b]) => Buffer.alloc(n, b === 10 ? 0x41 : b)),
+					piece,
+				),
+				{ maxLength: 40 },
+			),
 			(chunks) => {
 				let longest = 0;
 				const sp = new LineSplitter((l) => {

@@ -26,7 +26,10 @@ for (const name of Object.keys(targets)) {
 			mkdirSync(crashes);
 			const r = spawnSync(bins[name], fuzzerArgs(name, work, crashes, [`-runs=${targets[name].bounded}`, '-seed=1']), { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 			const found = readdirSync(crashes);
-			const report = r.stderr.split('\n').filter((l) => /ERROR|SUMMARY|runtime error|fuzz: |Test unit written/.test(l)).join('\n');
+			const report = r.stderr
+				.split('\n')
+				.filter((l) => /ERROR|SUMMARY|runtime error|fuzz: |Test unit written/.test(l))
+				.join('\n');
 			assert.deepEqual(found, [], `fuzz_${name} found ${found.join(', ')} (kept in ${crashes}):\n${report}\n${found.map((f) => readFileSync(join(crashes, f)).toString('base64')).join('\n')}`);
 			assert.equal(r.status, 0, `fuzz_${name} exited ${r.status}:\n${report || r.stderr.slice(-2000)}`);
 			// The run must really have replayed the corpus: libFuzzer says how many inputs it read.

@@ -6,7 +6,7 @@
 // (regression inputs, replayed by every bounded run).
 import type { Parameters } from 'fast-check';
 
-export function params<T>(seed: number, numRuns: number, examples: T[] = []): Parameters<T> {
+export function params<T>(seed: number, numRuns: number, examples: NoInfer<T>[] = []): Parameters<T> {
 	const seconds = Number(process.env.OBSDTUI_FUZZ_SECONDS ?? 0);
 	if (seconds > 0) {
 		return { numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: seconds * 1000, markInterruptAsFailure: false, seed: Date.now() ^ seed, examples, endOnFailure: true };

@@ -48,7 +48,15 @@ function outsideAllowList(out: Buffer): string | null {
 		if (!m) return `byte 0x${s.charCodeAt(at).toString(16)} at ${at} starts no allowed token: ${JSON.stringify(s.slice(Math.max(0, at - 8), at + 16))}`;
 		const t = m[0];
 		// ESC [ 3 J wipes the viewer's scrollback; T with several parameters is mouse tracking.
-		if (t.startsWith('\x1b[') && t.endsWith('J') && !t.slice(2, -1).split(';').every((p) => ['', '0', '1', '2'].includes(p))) return `erase ${JSON.stringify(t)}`;
+		if (
+			t.startsWith('\x1b[') &&
+			t.endsWith('J') &&
+			!t
+				.slice(2, -1)
+				.split(';')
+				.every((p) => ['', '0', '1', '2'].includes(p))
+		)
+			return `erase ${JSON.stringify(t)}`;
 		if (t.startsWith('\x1b[') && t.endsWith('T') && t.includes(';')) return `mouse tracking ${JSON.stringify(t)}`;
 	}
 	return null;
