@@ -18,6 +18,9 @@ buf_append(struct buf *b, const void *p, size_t n)
 {
 	size_t	 cap;
 
+	/* An empty 'I' frame: memcpy to a NULL data is undefined even for 0. */
+	if (n == 0)
+		return;
 	if (b->len + n > b->cap) {
 		cap = b->cap ? b->cap : 4096;
 		while (cap < b->len + n)
@@ -33,6 +36,8 @@ buf_append(struct buf *b, const void *p, size_t n)
 void
 buf_consume(struct buf *b, size_t n)
 {
+	if (n == 0)
+		return;
 	memmove(b->data, b->data + n, b->len - n);
 	b->len -= n;
 	/* A burst of input must not pin its peak size forever. */

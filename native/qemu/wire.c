@@ -358,14 +358,48 @@ ip_input(struct wire *w, uint8_t *f, size_t len)
 	wire_send(w, f, ETHER_HDR + tl);
 }
 
+/*
+ * One frame from the guest, len bytes at f (changed in place to answer an
+ * echo request).  Every byte is the guest's: nothing here may read past len.
+ */
+static void
+wire_input(struct wire *w, uint8_t *f, size_t len)
+{
+	int	 i;
+
+	w->changed = 1;
+	w->in_frames++;
+	w->in_bytes += len;
+	if ((int)len > w->largest_in)
+		w->largest_in = (int)len;
+	for (i = 0; i < NBUCKETS - 1 && (int)len > bucket_max[i]; i++)
+		;
+	w->hist[i]++;
+	pcap_record(w, f, len);
+	if (len < ETHER_HDR) {
+		w->runts++;
+		return;
+	}
+	if ((f[6] & 1) == 0 && memcmp(f + 6, host_mac, 6) != 0) {
+		memcpy(w->guest_mac, f + 6, 6);
+		w->have_mac = 1;
+	}
+	switch (get16(f + 12)) {
+	case ETHERTYPE_ARP:
+		arp_input(w, f, len);
+		break;
+	case ETHERTYPE_IP:
+		ip_input(w, f, len);
+		break;
+	}
+}
+
 void
 wire_readable(struct wire *w)
 {
 	struct sockaddr_un	 from;
 	socklen_t		 fromlen;
 	ssize_t			 n;
-	size_t			 len;
-	int			 i;
 
 	for (;;) {
 		fromlen = sizeof(from);
@@ -373,39 +407,13 @@ wire_readable(struct wire *w)
 		    (struct sockaddr *)&from, &fromlen);
 		if (n == -1)
 			return;	/* EAGAIN, or nothing we can act on */
-		len = (size_t)n;
 		/* Without a configured peer, answer whoever sends. */
 		if (!w->have_remote && fromlen > sizeof(sa_family_t) &&
 		    from.sun_family == AF_UNIX && from.sun_path[0] != '\0') {
 			w->remote = from;
 			w->have_remote = 1;
 		}
-		w->changed = 1;
-		w->in_frames++;
-		w->in_bytes += len;
-		if ((int)len > w->largest_in)
-			w->largest_in = (int)len;
-		for (i = 0; i < NBUCKETS - 1 && (int)len > bucket_max[i]; i++)
-			;
-		w->hist[i]++;
-		pcap_record(w, w->buf, len);
-		if (len < ETHER_HDR) {
-			w->runts++;
-			continue;
-		}
-		if ((w->buf[6] & 1) == 0 &&
-		    memcmp(w->buf + 6, host_mac, 6) != 0) {
-			memcpy(w->guest_mac, w->buf + 6, 6);
-			w->have_mac = 1;
-		}
-		switch (get16(w->buf + 12)) {
-		case ETHERTYPE_ARP:
-			arp_input(w, w->buf, len);
-			break;
-		case ETHERTYPE_IP:
-			ip_input(w, w->buf, len);
-			break;
-		}
+		wire_input(w, w->buf, (size_t)n);
 	}
 }
 

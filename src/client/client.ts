@@ -126,8 +126,21 @@ export class DaemonClient extends EventEmitter {
 				return;
 			}
 			for (const f of frames) {
-				if (f.kind === KIND_DATA) this.onData(f.payload);
-				else this.onMessage(parseJsonPayload(f.payload));
+				if (f.kind === KIND_DATA) {
+					this.onData(f.payload);
+					continue;
+				}
+				// A JSON frame that is no object would otherwise throw out of this listener.
+				let msg: Msg;
+				try {
+					msg = parseJsonPayload(f.payload);
+				} catch (err) {
+					this.fail(new UserError(`protocol error from the daemon: ${(err as Error).message}`));
+					this.socket.destroy();
+					return;
+				}
+				this.onMessage(msg);
+				if (this.closed) return;
 			}
 		});
 		socket.on('error', () => {});

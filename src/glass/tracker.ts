@@ -108,16 +108,22 @@ interface Seen {
 /** The prefix of every line the tracker itself writes (never guest text it read). */
 export const GAP_PREFIX = '[glass: ';
 
+// Line breaks and other controls: the glass log is one line per line, so none may be in
+// one. The reader never reads them off the glass, but a cell holds whatever a font's
+// unicode table says (--font FILE).
+const BREAKS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
+
 export function gapLine(what: string): string {
-	return `${GAP_PREFIX}${what}]`;
+	return `${GAP_PREFIX}${what.replace(BREAKS, ' ')}]`;
 }
 
-/** A row's text: its characters, trailing spaces trimmed. */
+/** A row's text: its characters, trailing spaces trimmed, controls as U+FFFD. */
 export function rowText(cells: readonly { ch: string }[]): string {
 	// Trim on the cells first: most of a console row is blank, and this is most of the tracker's time.
 	let end = cells.length;
 	while (end > 0 && cells[end - 1].ch === ' ') end--;
 	let s = '';
+<<<<<<< HEAD
 	for (let i = 0; i < end; i++) s += cells[i].ch;
 	return s;
 }
@@ -125,6 +131,20 @@ export function rowText(cells: readonly { ch: string }[]): string {
 function read(screen: GlassScreen, hint: FrameHint | undefined): Frame {
 	// A grid with no rows (nothing readable) is one blank row, so there is always a row to be open.
 	const rows = screen.cells.length > 0 ? screen.cells.map(rowText) : [''];
+=======
+	for (const c of cells) s += c.ch;
+	BREAKS.lastIndex = 0;
+	if (BREAKS.test(s)) s = s.replace(BREAKS, '\uFFFD');
+	let end = s.length;
+	while (end > 0 && s.charCodeAt(end - 1) === 32) end--;
+	return end === s.length ? s : s.slice(0, end);
+}
+
+function read(screen: GlassScreen, hint: FrameHint | undefined): Frame {
+	const rows = screen.cells.map(rowText);
+	// No rows (the reader never returns such a screen): one blank row, so the open row exists.
+	if (!rows.length) rows.push('');
+>>>>>>> fuzz
 	const R = rows.length;
 	let lnb = R - 1;
 	while (lnb >= 0 && rows[lnb] === '') lnb--;

@@ -23,12 +23,15 @@ export function isAsciicast(text: string): boolean {
 
 export function parseAsciicast(text: string): Asciicast {
 	const lines = text.split('\n');
-	let header: { version?: number; width?: number; height?: number; term?: { cols?: number; rows?: number } };
+	let parsed: unknown;
 	try {
-		header = JSON.parse(lines[0]);
+		parsed = JSON.parse(lines[0]);
 	} catch {
 		throw new UserError('not an asciicast file: the first line is not a JSON header');
 	}
+	// `null` or `[]` parse too: only an object is a header.
+	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UserError('not an asciicast file: the first line is not a JSON object');
+	const header = parsed as { version?: number; width?: number; height?: number; term?: { cols?: number; rows?: number } };
 	if (header.version !== 2 && header.version !== 3) throw new UserError(`unsupported asciicast version ${String(header.version)}`);
 	const cols = header.version === 3 ? header.term?.cols : header.width;
 	const rows = header.version === 3 ? header.term?.rows : header.height;
@@ -48,7 +51,10 @@ export function parseAsciicast(text: string): Asciicast {
 			throw new UserError(`asciicast line ${i + 1}: not an event`);
 		}
 		// v3 stores the interval since the previous event; v2 the time since the start.
-		t = header.version === 3 ? t + ev[0] : Math.max(t, ev[0]);
+		// A player trusts the times: a negative interval must not send time back, and huge
+		// ones must not sum to Infinity.
+		t = header.version === 3 ? t + Math.max(0, ev[0]) : Math.max(t, ev[0]);
+		if (!Number.isFinite(t)) throw new UserError(`asciicast line ${i + 1}: time out of range`);
 		if (ev[1] === 'o' && typeof ev[2] === 'string') events.push({ t, data: ev[2] });
 	}
 	return { cols, rows, events };
