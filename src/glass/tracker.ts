@@ -123,28 +123,15 @@ export function rowText(cells: readonly { ch: string }[]): string {
 	let end = cells.length;
 	while (end > 0 && cells[end - 1].ch === ' ') end--;
 	let s = '';
-<<<<<<< HEAD
 	for (let i = 0; i < end; i++) s += cells[i].ch;
+	BREAKS.lastIndex = 0;
+	if (BREAKS.test(s)) s = s.replace(BREAKS, '\uFFFD');
 	return s;
 }
 
 function read(screen: GlassScreen, hint: FrameHint | undefined): Frame {
 	// A grid with no rows (nothing readable) is one blank row, so there is always a row to be open.
 	const rows = screen.cells.length > 0 ? screen.cells.map(rowText) : [''];
-=======
-	for (const c of cells) s += c.ch;
-	BREAKS.lastIndex = 0;
-	if (BREAKS.test(s)) s = s.replace(BREAKS, '\uFFFD');
-	let end = s.length;
-	while (end > 0 && s.charCodeAt(end - 1) === 32) end--;
-	return end === s.length ? s : s.slice(0, end);
-}
-
-function read(screen: GlassScreen, hint: FrameHint | undefined): Frame {
-	const rows = screen.cells.map(rowText);
-	// No rows (the reader never returns such a screen): one blank row, so the open row exists.
-	if (!rows.length) rows.push('');
->>>>>>> fuzz
 	const R = rows.length;
 	let lnb = R - 1;
 	while (lnb >= 0 && rows[lnb] === '') lnb--;
