@@ -47,8 +47,6 @@ export interface GlassOptions {
 	hangMs: number;
 	newReader: () => GlassReaderLike;
 	newTracker: () => GlassTrackerLike;
-	/** Audit a keystroke batch (written to the serial log's index like every other input). */
-	audit: (text: string) => void;
 }
 
 export interface GlassStatus {
@@ -112,7 +110,6 @@ export class GlassConsole extends EventEmitter {
 	readonly viewers = new Set<Viewer>();
 	/** The recognised text as a terminal: what glass viewers see (cols x rows of the glass). */
 	screen: ConsoleScreen;
-	private opts: GlassOptions;
 	private reader: GlassReaderLike;
 	private tracker: GlassTrackerLike;
 	private rfb?: GlassRfb;
@@ -134,7 +131,6 @@ export class GlassConsole extends EventEmitter {
 
 	constructor(opts: GlassOptions) {
 		super();
-		this.opts = opts;
 		this.reader = opts.newReader();
 		this.tracker = opts.newTracker();
 		this.parser = new GuestParser({ hangMs: opts.hangMs });

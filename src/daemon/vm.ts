@@ -241,7 +241,6 @@ export class Vm extends EventEmitter {
 			hangMs: this.spec.hang * 1000,
 			newReader: () => new GlassReader(fonts),
 			newTracker: () => new ScrollTracker(),
-			audit: (text) => this.audit(text),
 		});
 		glass.on('changed', () => this.changed());
 		glass.on('text', () => this.checkWaiters());
