@@ -6,6 +6,8 @@
 // over VNC.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Sandbox } from '../helpers/cli.ts';
 import { testGuest, guestUnavailableReason, type TestGuest } from '../helpers/guest.ts';
 
@@ -59,6 +61,17 @@ test('glass: the framebuffer console read as text, waited on, typed into', async
 	await box.ok(['send', 'g1', '--glass', 'echo typed-$((6*7))']);
 	await wait('\ntyped-42\n', '--glass');
 
+	// ddb --collect on the glass: the prompt is found on the glass, the commands typed over
+	// VNC, the answers read back off the glass (a stand-in ddb loop: this guest is Linux).
+	await serial('glass-text ddb', 'DDB');
+	await wait('glass stand-in[^]*ddb\\{0\\}> ?$', '--glass');
+	const report = await box.ok(['ddb', 'g1', '--glass', '--collect', '--yes', '--timeout', '60'], { timeoutMs: 400000 });
+	const evidence = JSON.parse(readFileSync(join(box.vmDir('g1'), 'boot.001.ddb.json'), 'utf8'));
+	assert.match(JSON.stringify(evidence), /\*cpu0: glass stand-in/);
+	assert.match(JSON.stringify(evidence), /panic\(\) at panic\+0x158 \(glass stand-in\)/);
+	assert.match(report, /glass stand-in/);
+	assert.match(await box.ok(['log', 'g1', '--audit']), /typed \d+ keys on the glass/);
+
 	const stream = await box.ok(['log', 'g1', '--glass']);
 	const lines = stream.split('\n');
 	assert.ok(!stream.includes('\ufffd'), `a cell matched no glyph:\n${lines.filter((l) => l.includes('\ufffd')).join('\n')}`);
@@ -88,4 +101,5 @@ test('glass: the framebuffer console read as text, waited on, typed into', async
 	}
 	assert.ok(lines.includes('ddb{0}> echo typed-$((6*7))'), 'the typed command echoed after the prompt');
 	assert.ok(lines.includes('typed-42'));
+	assert.ok(lines.includes('ddb{0}> show panic'), 'the collector typed on the glass');
 });
