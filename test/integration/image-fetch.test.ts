@@ -327,3 +327,20 @@ test('two fetches of one file: the second is told to wait, the first completes',
 		sb.cleanup();
 	}
 });
+
+test('image keys lists the trusted keys with their sources', { skip }, async () => {
+	const sb = sandbox();
+	try {
+		const keys = JSON.parse(await sb.ok(['image', 'keys', '--key', release.pub, '--json'])) as Array<{ name: string; keynum: string; source: string }>;
+		assert.deepEqual(keys[0], { name: 'test-79-release.pub', keynum: keys[0].keynum, source: `--key ${release.pub}` });
+		assert.match(keys[0].keynum, /^[0-9a-f]{16}$/);
+		const k79 = keys.find((k) => k.name === 'openbsd-79-base.pub' && k.source.startsWith('shipped'));
+		assert.ok(k79, JSON.stringify(keys));
+		assert.match(k79.source, /https:\/\/www\.openbsd\.org\/79\.html/);
+		const bad = await sb.run(['image', 'keys', '--key', '/nonexistent.pub']);
+		assert.equal(bad.code, 1);
+		oneLineError(bad.stderr, /cannot read key \/nonexistent\.pub: ENOENT/);
+	} finally {
+		sb.cleanup();
+	}
+});
