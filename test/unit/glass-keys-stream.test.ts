@@ -64,7 +64,7 @@ test('glass text: wait patterns see final lines and the open line, $ at its end'
 });
 
 test('control characters past ^Z are typed on the keys that make them', () => {
-	assert.deepEqual(bytesToStrokes('\x00\x1b\x1c\x1d\x1e\x1f'.slice(0, 1)), [{ keysym: 0x20, ctrl: true }]);
+	assert.deepEqual(bytesToStrokes('\x00'), [{ keysym: 0x20, ctrl: true }]);
 	assert.deepEqual(bytesToStrokes('\x1c\x1d\x1e\x1f'), [
 		{ keysym: 0x5c, ctrl: true },
 		{ keysym: 0x5d, ctrl: true },
