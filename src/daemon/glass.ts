@@ -21,7 +21,7 @@ import { bootGlassIndexPath, bootGlassPath } from '../helper/logfiles.ts';
 import { encodeData } from '../common/frame.ts';
 import { bytesToStrokes, strokeEvents, type KeyStroke } from '../glass/keys.ts';
 import type { FrameHint, GlassScreen, Pixels, Rect, TrackerOutput } from '../glass/types.ts';
-import { GAP_PREFIX } from '../glass/tracker.ts';
+import { GAP_PREFIX, rowText } from '../glass/tracker.ts';
 import { ConsoleScreen } from './screen.ts';
 import { Viewer } from './viewer.ts';
 
@@ -63,10 +63,13 @@ export interface GlassStatus {
 	open: string;
 }
 
-/** A picture still for this long is settled (docs/glass.md). */
-const QUIET_MS = 250;
-/** Frames with unknown cells passed over in a row before one is read anyway. */
-const MAX_UNSETTLED = 30;
+/**
+ * A picture still for this long has settled. Above the RFB client's request interval
+ * (50 ms) and the guest's flush interval (Linux's deferred I/O 50 ms, viogpu 10 ms).
+ */
+const SETTLE_MS = 80;
+/** A still picture with unknown cells is looked at again this many times, SETTLE_MS apart. */
+const UNKNOWN_WAITS = 6;
 
 /** How much final text `wait` can look back over. */
 const TEXT_WINDOW = 128 * 1024;
@@ -124,10 +127,14 @@ export class GlassConsole extends EventEmitter {
 	/** The stream's last lines before this daemon started: a restart must not repeat them. */
 	private seed: string[] = [];
 	private lastTimeMs = 0;
-	/** Fires once the picture has been still for a moment: see frame(). */
-	private quiet?: NodeJS.Timeout;
-	/** Frames with unknown cells passed over since the last one read. */
-	private unsettled = 0;
+	/** Fires once the picture has been still for SETTLE_MS: see frame(). */
+	private settleTimer?: NodeJS.Timeout;
+	/** The newest screen read, and the updates since the last one given to the tracker. */
+	private latest?: GlassScreen;
+	private updates: (Rect[] | undefined)[] = [];
+	/** The screen last given to the tracker. */
+	private pushed?: GlassScreen;
+	private settleWaits = 0;
 
 	constructor(opts: GlassOptions) {
 		super();
@@ -192,35 +199,53 @@ export class GlassConsole extends EventEmitter {
 		};
 	}
 
+	/**
+	 * An RFB update (or a new connection: no rects). The reader keeps up with every update
+	 * (its cells are a cache of the picture), but the tracker is only given a screen that
+	 * is confirmed: the picture stayed still on it, or the next screen continues it (every
+	 * row of it is in the next one, moved up alike). A frame taken while the guest draws
+	 * can show a row half redrawn, rows half moved, a row missing: the next screen does
+	 * not continue it, so it is never given (docs/glass.md).
+	 */
 	private frame(rects?: Rect[]): void {
 		if (!this.rfb) return;
-		const screen = this.reader.read(this.rfb.fb, rects);
-		// The tracker holds back a screen it cannot explain yet (one caught halfway through a
-		// scroll) until the next one; when the picture then stays still, showing it the same
-		// screen again settles it, so the last lines do not wait for the next change.
-		clearTimeout(this.quiet);
-		if (rects === undefined || rects.length > 0) {
-			this.quiet = setTimeout(() => this.frame([]), QUIET_MS);
-			this.quiet.unref();
-		}
-		if (!screen) return;
-		// A frame taken while the guest was still drawing (a glyph half drawn, a font change
-		// half done) has unknown cells; the picture a moment later has not. Such frames wait
-		// for the quiet re-push, unless frames never stop coming (a flood) or the unknown
-		// cells are really there.
-		const settled = rects !== undefined && rects.length === 0;
-		if (screen.unknown > 0 && !settled && this.unsettled < MAX_UNSETTLED) {
-			this.unsettled++;
+		const previous = this.latest;
+		this.latest = this.reader.read(this.rfb.fb, rects) ?? undefined;
+		this.updates.push(rects);
+		this.settleWaits = 0;
+		clearTimeout(this.settleTimer);
+		this.settleTimer = setTimeout(() => this.settle(), SETTLE_MS);
+		this.settleTimer.unref();
+		if (previous && this.latest && previous !== this.pushed && !halfDrawn(previous) && continues(previous, this.latest)) this.push(previous);
+	}
+
+	/** The picture has been still for SETTLE_MS: what it shows is what the guest drew. */
+	private settle(): void {
+		const s = this.latest;
+		if (!s) return;
+		// Unknown cells on a still picture: a glyph half drawn by a guest that paused (a
+		// loaded host), or cells really unknown. Wait a little longer before believing it.
+		if (s.unknown > 0 && this.settleWaits < UNKNOWN_WAITS) {
+			this.settleWaits++;
+			this.settleTimer = setTimeout(() => this.settle(), SETTLE_MS);
+			this.settleTimer.unref();
 			return;
 		}
-		this.unsettled = 0;
+		// Twice: a screen the tracker holds back as unsure is real once it is seen again.
+		this.push(s);
+		this.push(s);
+	}
+
+	private push(screen: GlassScreen): void {
+		this.pushed = screen;
+		const updates = this.updates;
+		this.updates = [];
+		// A new font on the same grid (a loadfont, wsfontload) is no break: the rows read the
+		// same text. A new grid is one, and the tracker marks it itself.
 		let hint: FrameHint | undefined = this.pendingHint;
 		const prev = this.last;
-		if (prev && (prev.font !== screen.font || prev.cols !== screen.cols || prev.rows !== screen.rows)) {
-			hint = { discontinuity: hint?.discontinuity ?? `the text grid changed to ${screen.cols}x${screen.rows} (${screen.font})` };
-		}
-		if (!hint) {
-			const scrolled = copyScroll(rects, screen);
+		if (!hint && updates.length === 1) {
+			const scrolled = copyScroll(updates[0], screen);
 			if (scrolled) hint = { scrolled };
 		}
 		this.pendingHint = undefined;
@@ -354,7 +379,7 @@ export class GlassConsole extends EventEmitter {
 
 	/** The VM stopped: the open line is final now. */
 	end(): void {
-		clearTimeout(this.quiet);
+		clearTimeout(this.settleTimer);
 		const lines = this.tracker.flush();
 		if (lines.length) this.commit(lines, '');
 		this.rfb?.close();
@@ -362,7 +387,7 @@ export class GlassConsole extends EventEmitter {
 	}
 
 	dispose(): void {
-		clearTimeout(this.quiet);
+		clearTimeout(this.settleTimer);
 		this.rfb?.close();
 		this.rfb = undefined;
 		for (const v of this.viewers) v.socket.destroy();
@@ -371,6 +396,41 @@ export class GlassConsole extends EventEmitter {
 		closeSync(this.fd);
 		closeSync(this.idxFd);
 	}
+}
+
+/**
+ * The marks of a frame caught while the guest draws: a cell that is no glyph, or a row
+ * shown twice in a row (the text area half moved up). Real output can show either; a
+ * settled picture is believed all the same, only a frame in a flood is passed over.
+ */
+function halfDrawn(s: GlassScreen): boolean {
+	if (s.unknown > 0) return true;
+	let prev = '';
+	for (const row of s.cells) {
+		const text = rowText(row);
+		if (text !== '' && text === prev) return true;
+		prev = text;
+	}
+	return false;
+}
+
+/**
+ * Whether `g` continues `f`: f's rows from some row on are g's first rows, unchanged (f's
+ * last row with text may have grown), over at least three rows or all of f's text.
+ */
+function continues(f: GlassScreen, g: GlassScreen): boolean {
+	if (f.rows !== g.rows || f.cols !== g.cols) return false;
+	const a = f.cells.map(rowText);
+	const b = g.cells.map(rowText);
+	let last = a.length - 1;
+	while (last >= 0 && a[last] === '') last--;
+	if (last < 0) return true;
+	for (let k = 0; k <= Math.max(0, last - 2); k++) {
+		let ok = true;
+		for (let i = k; i <= last && ok; i++) ok = i === last ? b[i - k].startsWith(a[i]) : b[i - k] === a[i];
+		if (ok) return true;
+	}
+	return false;
 }
 
 /**
