@@ -1,8 +1,13 @@
 // Console throughput: bytes from an exec console source through the native helper, the
 // log and the daemon to 1 and to 8 attached viewers, against `cat` of the same bytes
 // through a pseudo-terminal (node-pty) — the same kernel path a console's bytes take
-// into the helper, with nothing after it.
-import { writeFileSync, readFileSync, statSync } from 'node:fs';
+// into the helper, with nothing after it. conserver (Debian conserver-server and
+// conserver-client), when installed, gets the same data the same way: a private config
+// in a temporary dir, `type exec`, loopback only, spy clients. Ratios are speeds
+// (baseline time / time): 1.00 is as fast as cat through a pty.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pty from 'node-pty';
 import { Sandbox, until } from '../test/helpers/cli.ts';
@@ -33,7 +38,22 @@ function makeData(path: string): void {
 
 function median(xs: number[]): number {
 	const s = [...xs].sort((a, b) => a - b);
-	return s[Math.floor(s.length / 2)];
+	return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Calls done() once the end marker has gone by; only each chunk's tail is looked at. */
+function endWatcher(done: () => void): (b: Buffer | string) => void {
+	let tail = '';
+	let seen = false;
+	return (b) => {
+		if (seen) return;
+		const s = typeof b === 'string' ? b.slice(-64) : b.subarray(-64).toString('latin1');
+		tail = (tail + s).slice(-64);
+		if (tail.includes(END)) {
+			seen = true;
+			done();
+		}
+	};
 }
 
 /** Baseline: cat through a pty; time until the end marker is read. */
@@ -41,14 +61,12 @@ function catThroughPty(file: string): Promise<number> {
 	return new Promise((resolve) => {
 		const t0 = process.hrtime.bigint();
 		const p = pty.spawn('/bin/sh', ['-c', `cat ${file}; echo ${END}; sleep 1`], { cols: 80, rows: 24 });
-		let tail = '';
-		p.onData((d) => {
-			tail = (tail + d).slice(-64);
-			if (tail.includes(END)) {
+		p.onData(
+			endWatcher(() => {
 				resolve(Number(process.hrtime.bigint() - t0) / 1e6);
 				p.kill();
-			}
-		});
+			}),
+		);
 	});
 }
 
@@ -65,11 +83,7 @@ async function throughObsdtui(box: Sandbox, file: string, viewers: number, run: 
 		const s = c.console(name);
 		done.push(
 			new Promise((resolve) => {
-				let tail = '';
-				const see = (b: Buffer) => {
-					tail = (tail + b.toString('latin1')).slice(-64);
-					if (tail.includes(END)) resolve();
-				};
+				const see = endWatcher(resolve);
 				s.on('data', see);
 				s.on('snapshot', see);
 			}),
@@ -88,25 +102,129 @@ async function throughObsdtui(box: Sandbox, file: string, viewers: number, run: 
 	return ms;
 }
 
+function installed(cmd: string): boolean {
+	return spawnSync(cmd, ['-V'], { stdio: 'ignore' }).error === undefined;
+}
+
+function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const s = createServer();
+		s.once('error', reject);
+		s.listen(0, '127.0.0.1', () => {
+			const port = (s.address() as { port: number }).port;
+			s.close(() => resolve(port));
+		});
+	});
+}
+
+/**
+ * conserver with a private config (nothing under /etc is read or written): one `type exec`
+ * console that waits for a gate file, then cats the data; it logs to a file as obsdtui
+ * does; `viewers` spy clients (`console -s`) read it over loopback.
+ */
+async function throughConserver(box: Sandbox, file: string, viewers: number, run: number): Promise<number> {
+	const dir = box.dir;
+	const name = `c${viewers}-${run}`;
+	const gate = join(dir, `go-${name}`);
+	const feed = join(dir, `feed-${name}.sh`);
+	writeFileSync(feed, `#!/bin/sh\nwhile [ ! -f ${gate} ]; do sleep 0.02; done\ncat ${file}\necho ${END}\nexec sleep 600\n`);
+	chmodSync(feed, 0o755);
+	const cf = join(dir, `${name}.cf`);
+	writeFileSync(cf, [
+		'config * { defaultaccess allowed; }',
+		`default * { logfile ${dir}/&.log; rw *; timestamp ""; }`,
+		`console ${name} { master 127.0.0.1; type exec; exec ${feed}; }`,
+		'access * { trusted 127.0.0.1; }',
+		'',
+	].join('\n'));
+	const passwd = join(dir, 'conserver.passwd');
+	writeFileSync(passwd, '*any*:\n');
+	const port = await freePort();
+	const server = spawn('conserver', [`-C${cf}`, `-P${passwd}`, `-p${port}`, '-M127.0.0.1', '-atrusted', `-L${dir}/${name}.err`], { stdio: 'ignore', detached: true });
+	const clients: ChildProcess[] = [];
+	try {
+		// Up when the client lists the console as up.
+		await until(() => /\bup\b/.test(spawnSync('console', ['-n', '-M127.0.0.1', `-p${port}`, '-u'], { encoding: 'utf8' }).stdout ?? ''), 'conserver to run the console');
+		const got = new Map<number, number>(); // bytes each client read; -1 once it saw the end
+		let allSeen = () => {};
+		const seen = new Promise<void>((resolve) => (allSeen = resolve));
+		for (let i = 0; i < viewers; i++) {
+			const c = spawn('console', ['-n', '-M127.0.0.1', `-p${port}`, '-s', name], { stdio: ['ignore', 'pipe', 'ignore'] });
+			clients.push(c);
+			// Every client is greeted with this line once it is attached ("[spying]" is not
+			// always printed).
+			let greeting = '';
+			const attached = new Promise<void>((resolve) => {
+				c.stdout!.on('data', function first(b: Buffer) {
+					greeting += b.toString('latin1');
+					if (greeting.includes('for help]')) {
+						c.stdout!.off('data', first);
+						resolve();
+					}
+				});
+			});
+			const see = endWatcher(() => {
+				got.set(i, -1);
+				if ([...got.values()].every((n) => n < 0)) allSeen();
+			});
+			got.set(i, 0);
+			c.stdout!.on('data', (b: Buffer) => {
+				if (got.get(i)! >= 0) got.set(i, got.get(i)! + b.length);
+				see(b);
+			});
+			await attached;
+		}
+		const t0 = process.hrtime.bigint();
+		writeFileSync(gate, '');
+		// A hang guard, not a figure: say which client did not see the end.
+		let guard: NodeJS.Timeout | undefined;
+		await Promise.race([
+			seen,
+			new Promise((_, reject) => (guard = setTimeout(() => reject(new Error(`conserver: not every spy client saw the end (bytes read: ${[...got.values()].join(' ')})`)), 120_000))),
+		]);
+		clearTimeout(guard);
+		return Number(process.hrtime.bigint() - t0) / 1e6;
+	} finally {
+		for (const c of clients) c.kill();
+		try {
+			process.kill(-server.pid!, 'SIGTERM'); // its group: the master, its child, the console's command
+		} catch {
+			// already gone
+		}
+	}
+}
+
 const box = new Sandbox('otb');
 try {
 	const file = join(box.dir, 'data.txt');
 	makeData(file);
 	await box.ok(['daemon', 'status']).catch(() => box.ok(['ls']));
+	const conserver = installed('conserver') && installed('console');
 	const base: number[] = [];
-	const one: number[] = [];
-	const eight: number[] = [];
+	const series = new Map<string, number[]>();
+	const failures: string[] = [];
+	const add = (k: string, ms: number) => series.set(k, [...(series.get(k) ?? []), ms]);
 	for (let r = 0; r < RUNS; r++) {
 		base.push(await catThroughPty(file));
-		one.push(await throughObsdtui(box, file, 1, r));
-		eight.push(await throughObsdtui(box, file, 8, r));
+		for (const v of [1, 8]) {
+			add(`obsdtui helper+log+daemon -> ${v} viewer${v > 1 ? 's' : ''}`, await throughObsdtui(box, file, v, r));
+			if (conserver) {
+				const label = `conserver -> ${v} spy client${v > 1 ? 's' : ''}`;
+				try {
+					add(label, await throughConserver(box, file, v, r));
+				} catch (err) {
+					failures.push(`${label}, run ${r + 1}: ${(err as Error).message}`);
+				}
+			}
+		}
 	}
 	const mbs = (ms: number) => (SIZE / MB / (ms / 1000)).toFixed(1);
 	const b = median(base);
-	console.log(`   ${(SIZE / MB).toFixed(0)} MB of console text, median of ${RUNS} runs (interleaved)`);
-	console.log(`   cat through a pty (baseline)        ${mbs(b).padStart(7)} MB/s  ratio 1.00`);
-	console.log(`   helper+log+daemon -> 1 viewer       ${mbs(median(one)).padStart(7)} MB/s  ratio ${(median(one) / b).toFixed(2)} (time vs baseline)`);
-	console.log(`   helper+log+daemon -> 8 viewers      ${mbs(median(eight)).padStart(7)} MB/s  ratio ${(median(eight) / b).toFixed(2)} (time vs baseline)`);
+	console.log(`   ${(SIZE / MB).toFixed(0)} MB of console text, median of ${RUNS} runs (interleaved); ratio = speed / baseline speed`);
+	console.log(`   ${'cat through a pty (baseline)'.padEnd(44)} ${mbs(b).padStart(7)} MB/s  ratio 1.00`);
+	for (const [k, xs] of series) console.log(`   ${k.padEnd(44)} ${mbs(median(xs)).padStart(7)} MB/s  ratio ${(b / median(xs)).toFixed(2)}`);
+	if (!conserver) console.log('   conserver: skipped: not installed');
+	for (const f of failures) console.log(`   failed: ${f}`);
 } finally {
 	box.cleanup();
 }

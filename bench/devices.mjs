@@ -1,8 +1,12 @@
 // What the device panels cost: CPU of QEMU plus this process (the daemon's share) per
-// second of an idle guest at its shell, with the framebuffer sampler and the QMP poller
-// running at their default rates, as a ratio against the same VM with the panels off,
-// measured in the same run (off, on, off again, so drift shows). Not a test: numbers
-// vary by machine; the ratio is what to compare.
+// second of an idle guest at its shell, as a ratio against the same VM with the panels
+// off, measured in the same run (off, on, off again, so drift shows). "On" is what the
+// daemon does for a TUI showing the panels: the framebuffer over RFB (QEMU's VNC socket,
+// facts kept per update), the QMP net poller, and one screen report with a thumbnail a
+// second (the TUI's details request). For comparison, the old way: QMP screendump
+// sampling instead of RFB. Not a test: numbers vary by machine; the ratio is what to
+// compare. The test guest's Linux console blinks its cursor (about 5 small updates a
+// second); OpenBSD's does not blink.
 //
 //   node --import tsx bench/devices.mjs [seconds-per-phase]
 import { readFileSync } from 'node:fs';
@@ -22,7 +26,9 @@ function selfCpuMs() {
 }
 
 async function phase(name, qemuPid, seconds, start) {
-	const stop = start();
+	// Steady state: whatever `start` needs to get going (connecting, the first full
+	// picture) happens before the measurement.
+	const stop = await start();
 	const q0 = procCpuMs(qemuPid);
 	const s0 = selfCpuMs();
 	const t0 = performance.now();
@@ -37,7 +43,9 @@ async function phase(name, qemuPid, seconds, start) {
 export async function run({ seconds = Number(process.argv[2]) || 15 } = {}) {
 	const { testGuest, guestUnavailableReason } = await import('../test/helpers/guest.ts');
 	const { bootLab } = await import('../test/e2e/virtio-lab.ts');
-	const { FramebufferMonitor } = await import('../src/devices/framebuffer.ts');
+	const { RfbMonitor, ScreendumpMonitor } = await import('../src/devices/framebuffer.ts');
+	const { screenReport } = await import('../src/devices/screen.ts');
+	const { vncSocketPath } = await import('../src/helper/qemu.ts');
 	const { NetMonitor } = await import('../src/devices/net.ts');
 	const guest = await testGuest();
 	if (!guest) return { skipped: guestUnavailableReason() };
@@ -49,22 +57,51 @@ export async function run({ seconds = Number(process.argv[2]) || 15 } = {}) {
 		// Let the boot's tail (module loading, first draws) settle.
 		await new Promise((r) => setTimeout(r, 3000));
 		const off = () => () => {};
-		const on = () => {
-			const fb = new FramebufferMonitor(lab.qmp);
-			const net = new NetMonitor(lab.qmp);
+		// withNet: the MTU panel's QMP poller too (all panels), else the framebuffer panel alone.
+		const on = (makeFb, withNet) => async () => {
+			const fb = makeFb();
+			const net = withNet ? new NetMonitor(lab.qmp) : null;
 			fb.start();
-			net.start();
+			net?.start();
+			await screenReport(fb, null, { fresh: true, thumb: { cols: 28, rows: 7 } });
+			// The TUI asks for the side column's evidence once a second.
+			const timer = setInterval(() => void screenReport(fb, null, { thumb: { cols: 28, rows: 7 } }).catch(() => {}), 1000);
 			return async () => {
+				clearInterval(timer);
 				fb.close();
-				net.stop();
+				net?.stop();
 			};
 		};
+		const rfb = () => new RfbMonitor({ qmp: lab.qmp, target: { path: vncSocketPath(lab.vmDir) } });
+		const dump = () => new ScreendumpMonitor(lab.qmp);
 		const phases = [];
-		phases.push(await phase('panels off', qemuPid, seconds, off));
-		phases.push(await phase('panels on', qemuPid, seconds, on));
-		phases.push(await phase('panels off again', qemuPid, seconds, off));
-		const base = (phases[0].totalMsPerS + phases[2].totalMsPerS) / 2;
-		return { seconds, phases, ratio: phases[1].totalMsPerS / base };
+		const run = async (name, start) => {
+			const p = await phase(name, qemuPid, seconds, start);
+			phases.push(p);
+			return p.totalMsPerS;
+		};
+		const off1 = await run('off', off);
+		const fbBlink = await run('framebuffer (RFB)', on(rfb, false));
+		const allBlink = await run('all panels (RFB)', on(rfb, true));
+		const off2 = await run('off again', off);
+		const dumpAll = await run('all (screendump)', on(dump, true));
+		// OpenBSD's console cursor does not blink; the test guest's Linux one does.
+		lab.type('echo 0 > /sys/class/graphics/fbcon/cursor_blink; echo BLINK-OFF');
+		await lab.wait(/\nBLINK-OFF\r?\n/);
+		await new Promise((r) => setTimeout(r, 2000));
+		const offStill = await run('off, still', off);
+		const fbStill = await run('fb (RFB), still', on(rfb, false));
+		const base = (off1 + off2) / 2;
+		return {
+			seconds,
+			phases,
+			ratios: {
+				framebuffer: fbBlink / base,
+				allPanels: allBlink / base,
+				allPanelsScreendump: dumpAll / base,
+				framebufferStill: fbStill / offStill,
+			},
+		};
 	} finally {
 		for (const fn of cleanups.reverse()) await fn();
 	}
@@ -76,9 +113,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
 		console.log(`devices: skipped (${r.skipped})`);
 	} else {
 		for (const p of r.phases) {
-			console.log(`devices: ${p.name.padEnd(17)} qemu ${p.qemuMsPerS.toFixed(1)} ms/s, daemon ${p.daemonMsPerS.toFixed(1)} ms/s, total ${p.totalMsPerS.toFixed(1)} ms/s`);
+			console.log(`devices: ${p.name.padEnd(19)} qemu ${p.qemuMsPerS.toFixed(1)} ms/s, daemon ${p.daemonMsPerS.toFixed(1)} ms/s, total ${p.totalMsPerS.toFixed(1)} ms/s`);
 		}
-		console.log(`devices: framebuffer sampling + QMP polling cost ${r.ratio.toFixed(2)}x the CPU of the same VM with panels off`);
+		const x = r.ratios;
+		console.log(`devices: framebuffer panel over RFB ${x.framebuffer.toFixed(2)}x the CPU of the same VM with panels off (blinking cursor: ~5 updates/s)`);
+		console.log(`devices: framebuffer panel over RFB, still screen (no blink, as OpenBSD's console) ${x.framebufferStill.toFixed(2)}x`);
+		console.log(`devices: all panels (RFB + QMP net polling) ${x.allPanels.toFixed(2)}x; with screendump sampling instead of RFB ${x.allPanelsScreendump.toFixed(2)}x`);
 	}
 	process.exit(0);
 }

@@ -94,7 +94,11 @@ export function ensureNode() {
  * PATH for the child, so that what it runs as `node` is new too (the test suite).
  */
 export async function reexecIfTooOld({ addToPath = false } = {}) {
-	if (!tooOld()) return;
+	if (!tooOld()) {
+		// The guard below is for this one re-run; what this process starts may re-run again.
+		delete process.env.OBSDTUI_NODE_REEXEC;
+		return;
+	}
 	if (process.env.OBSDTUI_NODE_REEXEC) fail(`Node ${process.versions.node} is too old; Node ${MIN_MAJOR} or newer is required`);
 	const node = ensureNode();
 	const env = { ...process.env, OBSDTUI_NODE_REEXEC: '1' };

@@ -27,6 +27,8 @@ final class Daemon {
 	var handle: (UInt8, ArraySlice<UInt8>) -> Bool = { _, _ in false }
 	/// Whether the console takes more input (its queue is under inqMax).
 	var canRead: () -> Bool = { true }
+	/// After the hello to a new daemon: events it must have even if it missed them (vnc).
+	var onConnect: () -> Void = {}
 
 	init(listenFd: Int32) {
 		self.listenFd = listenFd
@@ -64,6 +66,7 @@ final class Daemon {
 		let c = Connection(fd: fd, daemon: self)
 		conn = c
 		c.send("H", json(status()))
+		onConnect()
 	}
 
 	fileprivate func closed(_ c: Connection) {

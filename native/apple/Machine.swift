@@ -96,6 +96,8 @@ func configuration(_ spec: Spec, _ at: Attachments) throws -> VZVirtualMachineCo
 		let gpu = VZVirtioGraphicsDeviceConfiguration()
 		gpu.scanouts = [VZVirtioGraphicsScanoutConfiguration(widthInPixels: g.width, heightInPixels: g.height)]
 		c.graphicsDevices = [gpu]
+		// A keyboard for keys typed on the glass over VNC (ukbd(4) in OpenBSD).
+		c.keyboards = [VZUSBKeyboardConfiguration()]
 	}
 
 	c.entropyDevices = [VZVirtioEntropyDeviceConfiguration()]
@@ -135,7 +137,9 @@ private func bootLoader(_ spec: Spec, _ vmdir: String) throws -> VZBootLoader {
 
 /// The running VM. Like QEMU for the C helper, it reports how it ended exactly once.
 final class Machine: NSObject, VZVirtualMachineDelegate {
-	private let vm: VZVirtualMachine
+	let vm: VZVirtualMachine
+	/// A `gpu` in the spec: the private VNC server is started for it (Vnc.swift).
+	let hasGraphics: Bool
 	private var stopRequested = false
 	private var forcing = false
 	private var ended = false
@@ -147,6 +151,7 @@ final class Machine: NSObject, VZVirtualMachineDelegate {
 	init(_ c: VZVirtualMachineConfiguration) {
 		// No queue: the VM, its callbacks and the helper's dispatch sources share the main queue.
 		vm = VZVirtualMachine(configuration: c)
+		hasGraphics = !c.graphicsDevices.isEmpty
 		super.init()
 		vm.delegate = self
 	}

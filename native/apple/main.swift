@@ -124,6 +124,10 @@ let (bootLog, console, observe, machine) = { () -> (BootLog, Console, Observe?, 
 
 let helperConn = Daemon(listenFd: listenFd)
 var running = false
+// The VNC endpoint holds a password: it goes to the daemon only, never to the index.
+let vnc = Vnc()
+vnc.send = { helperConn.event($0) }
+helperConn.onConnect = { if let e = vnc.event { helperConn.event(e) } }
 
 func status() -> [String: Any] {
 	[
@@ -204,6 +208,7 @@ func finish(_ code: Int32, _ status: Int?, _ signal: String?) {
 	// Like the C helper: give up helper.sock and helper.pid before announcing the exit,
 	// so whoever sees `exited` can start the next helper; never touch them again.
 	helperConn.stopListening()
+	vnc.stop()
 	cleanup()
 	ownedPaths = []
 	bootLog.event(ev)
@@ -249,6 +254,7 @@ machine.start { error in
 		return
 	}
 	bootLog.event(["event": "started", "source": "apple", "child_pid": NSNull()])
+	if machine.hasGraphics { vnc.start(machine.vm) }
 	// A restarted helper of a boot whose log is full logs no more.
 	if bootLog.cap > 0 && bootLog.offset >= bootLog.cap { bootLog.markFull() }
 	do {

@@ -46,6 +46,7 @@ static const struct ctlcmd ctlcmds[] = {
 static struct frame	*qhead;
 static struct frame	**qtail = &qhead;
 static size_t		 qbytes;
+static int		 dropped;	/* output dropped since the last O frame */
 static struct buf	 in;
 
 static void
@@ -136,6 +137,7 @@ conn_close(void)
 	qhead = NULL;
 	qtail = &qhead;
 	qbytes = 0;
+	dropped = 0;
 	free(in.data);
 	memset(&in, 0, sizeof(in));
 }
@@ -149,8 +151,11 @@ conn_output(off_t off, const unsigned char *p, size_t n)
 	if (h.connfd == -1)
 		return;
 	/* The daemon sees the gap in the next offset and reads the log. */
-	if (qbytes + 13 + n > OUTQ_MAX)
+	if (qbytes + 13 + n > OUTQ_MAX) {
+		dropped = 1;
 		return;
+	}
+	dropped = 0;
 	put32(head, o >> 32);
 	put32(head + 4, o & 0xffffffff);
 	enqueue('O', head, 8, p, n);
@@ -177,6 +182,7 @@ void
 conn_flush(void)
 {
 	struct iovec	 iov[64];
+	unsigned char	 head[8];
 	struct frame	*f;
 	ssize_t		 w;
 	size_t		 n;
@@ -206,6 +212,18 @@ conn_flush(void)
 				qtail = &qhead;
 			free(f);
 		}
+	}
+	/*
+	 * A burst that ended with dropped output has no next frame to show
+	 * the gap: once the queue is empty, an empty O frame at the end of
+	 * the stream tells the daemon to read the rest from the log now.
+	 */
+	if (h.connfd != -1 && qhead == NULL && dropped) {
+		dropped = 0;
+		put32(head, (uint64_t)h.streamoff >> 32);
+		put32(head + 4, (uint64_t)h.streamoff & 0xffffffff);
+		enqueue('O', head, 8, NULL, 0);
+		conn_flush();
 	}
 }
 

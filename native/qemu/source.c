@@ -292,7 +292,8 @@ src_qemu(char **argv, const char *path, int telnet)
 			    CONNECT_MS / 1000);
 			return -1;
 		}
-		usleep(50000);
+		/* QEMU holds the guest until we connect: do not sleep long. */
+		usleep(10000);
 	}
 	setnonblock(fd);
 	setcloexec(fd);

@@ -5,6 +5,7 @@
 import { attachModeOf, command, withAttachModes, type AttachMode } from './command.ts';
 import { connectDaemon, reconnectDaemon, type ConsoleSession } from '../client/client.ts';
 import { checkVmName } from '../common/paths.ts';
+import { UserError } from '../common/errors.ts';
 import { Sanitizer, RESTORE_TERMINAL } from '../term/sanitize.ts';
 import { prefixLabel } from '../tui/keys.ts';
 import { withPrefix, prefixOf } from './tui.ts';
@@ -138,6 +139,11 @@ async function runConsole(name: string, attachMode: AttachMode, prefix: number, 
 	};
 	follow(session);
 	await session.attach(attachMode);
+	// A VM `create` made and nobody started has no console yet.
+	if (session.vm?.state === 'created') {
+		await session.detach();
+		throw new UserError(`${session.name} has not been started yet: obsdtui up ${session.name}`);
+	}
 
 	const mode = session.mode === 'spy' ? 'spy (read-only)' : session.writer ? 'read-write' : 'read-only (another viewer is writing)';
 	announce(`attached to ${session.name}${glass ? "'s glass console" : ''}, ${mode}; ${pname} ? for help`);

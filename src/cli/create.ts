@@ -7,7 +7,7 @@ import { checkVmName } from '../common/paths.ts';
 import { parseGpuSize, parseNetFlag } from '../common/spec.ts';
 import { createVm, parseSize } from '../image/create.ts';
 import { DEFAULT_ARCH, DEFAULT_MIRROR, DEFAULT_STALL_SECONDS } from '../image/fetch.ts';
-import { AUTOINSTALL_URL, responseFile, setsLocation } from '../image/autoinstall.ts';
+import { AUTOINSTALL_ADDRESS, AUTOINSTALL_URL, responseFile, SETS_DIRECTORY, setsLocation } from '../image/autoinstall.ts';
 import { progressPrinter } from './image.ts';
 
 const AI_FLAGS = ['hostname', 'rootPasswordHash', 'rootSshKey', 'timezone', 'sets'] as const;
@@ -29,7 +29,9 @@ function autoinstallText(args: Args, name: string, from: string): string {
 		return readText(given, 'response file');
 	}
 	const isRelease = !from.includes('/') && (from === 'snapshots' || /^\d\.\d$/.test(from));
-	const loc = isRelease ? setsLocation(args.mirror !== undefined ? String(args.mirror) : DEFAULT_MIRROR, from, args.arch !== undefined ? String(args.arch) : DEFAULT_ARCH) : undefined;
+	const loc = args.setsFromCache
+		? { server: AUTOINSTALL_ADDRESS, directory: SETS_DIRECTORY }
+		: isRelease ? setsLocation(args.mirror !== undefined ? String(args.mirror) : DEFAULT_MIRROR, from, args.arch !== undefined ? String(args.arch) : DEFAULT_ARCH) : undefined;
 	try {
 		return responseFile({
 			hostname: args.hostname !== undefined ? String(args.hostname) : name.replace(/[^A-Za-z0-9-]/g, '-'),
@@ -69,6 +71,7 @@ export default command({
 			.option('root-ssh-key', { type: 'string', describe: 'autoinstall: file with root\'s SSH public key' })
 			.option('timezone', { type: 'string', describe: 'autoinstall: e.g. Europe/Berlin' })
 			.option('sets', { type: 'string', describe: 'autoinstall: set selection, e.g. "-game* -x*"' })
+			.option('sets-from-cache', { type: 'boolean', describe: 'autoinstall: the installer gets the sets from the image cache, not the mirror' })
 			.option('json', { type: 'boolean', describe: 'fetch events and the result as JSON lines' }),
 	handler: async (args) => {
 		const name = checkVmName(args.name);
@@ -93,6 +96,7 @@ export default command({
 			stallSeconds: args.stall as number | undefined,
 			onEvent: progressPrinter(args.json === true, process.stderr.isTTY === true),
 			autoinstall,
+			setsFromCache: args.setsFromCache === true,
 		});
 		if (args.json) printJson({ event: 'created', name, dir: created.dir, disk: created.disk, media: created.media, spec: created.spec });
 		else {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { command } from './command.ts';
 import { UserError } from '../common/errors.ts';
 import { vmDir } from '../common/paths.ts';
-import { dmesgOfLogFile } from '../helper/logscan.ts';
+import { dmesgOfLogFile, scanLogFile } from '../helper/logscan.ts';
 
 export interface LogSource {
 	path: string;
@@ -29,6 +29,20 @@ export function resolveLog(arg: string): LogSource {
 	return { path: join(dir, logs.at(-1)!), vm: arg };
 }
 
+/**
+ * Where a VM's kernel messages are: its console log, unless that has no kernel output and
+ * the glass console's stream of the same boot has (under Apple's Virtualization framework
+ * the kernel console is the framebuffer). A file given by path is taken as it is.
+ */
+export async function kernelLog(src: LogSource): Promise<LogSource & { glass: boolean }> {
+	const glass = src.path.replace(/\.log$/, '.glass');
+	if (!src.vm || glass === src.path || !existsSync(glass)) return { ...src, glass: false };
+	const hasKernel = async (path: string) => (await scanLogFile(path)).boots.some((b) => b.kernel !== null);
+	if ((await hasKernel(src.path)) || !(await hasKernel(glass))) return { ...src, glass: false };
+	process.stderr.write(`obsdtui: ${src.vm}: the serial console has no kernel output; reading the glass console (${glass})\n`);
+	return { ...src, path: glass, glass: true };
+}
+
 export function parseBoot(v: unknown): number | 'last' {
 	if (v === undefined || v === 'last') return 'last';
 	const n = Number(v);
@@ -44,7 +58,7 @@ export default command({
 			.positional('target', { type: 'string', describe: 'VM name or console log file' })
 			.option('boot', { type: 'string', describe: "boot number within the log, or 'last'", default: 'last' }),
 	handler: async (args) => {
-		const src = resolveLog(String(args.target));
+		const src = await kernelLog(resolveLog(String(args.target)));
 		// Streamed: a log may be bigger than Node reads at once (its cap is 4 GiB).
 		const out = await dmesgOfLogFile(src.path, parseBoot(args.boot));
 		process.stdout.write(out);

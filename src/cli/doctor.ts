@@ -2,14 +2,16 @@
 // what to do about it. It must work on the machine that is missing things, so every
 // check catches its own failure instead of letting it end the command.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { command, printJson } from './command.ts';
 import { errorMessage } from '../common/errors.ts';
-import { ensurePrivateDir, runtimeDir, stateDir } from '../common/paths.ts';
+import { ensurePrivateDir, runtimeDir, stateDir, vmsDir } from '../common/paths.ts';
 import { chooseAccel } from '../helper/accel.ts';
 import { QEMU_BINARY, QEMU_INSTALL_HINT, findFirmware, findQemu } from '../helper/qemu.ts';
 import { helperBinary } from '../helper/spawn.ts';
+import { logUsage, userQuotaBytes } from '../helper/retention.ts';
+import { retentionSummary } from './ls.ts';
 
 export type CheckStatus = 'ok' | 'missing' | 'warn';
 
@@ -142,9 +144,26 @@ function checkTmux(): Check {
 	return { name: 'tmux', status: 'warn', detail: 'not found (optional: only the tmux e2e tests use it)', fix: 'apt-get install tmux / brew install tmux', required: false };
 }
 
+/** Console logs: space used against OBSDTUI_LOG_QUOTA, and what retention removed. */
+function checkLogs(): Check {
+	const dir = vmsDir();
+	try {
+		const vms = existsSync(dir) ? readdirSync(dir) : [];
+		const usage = vms.map((vm) => logUsage(join(dir, vm)));
+		const total = usage.reduce((n, u) => n + u.bytes, 0);
+		const quota = userQuotaBytes();
+		const detail = retentionSummary(usage).trim();
+		// Retention cannot remove the newest or a running boot: the total may stay over.
+		if (total > quota) return { name: 'logs', status: 'warn', detail, fix: "remove old VMs (obsdtui rm) or raise OBSDTUI_LOG_QUOTA", required: false };
+		return { name: 'logs', status: 'ok', detail, required: false };
+	} catch (e) {
+		return { name: 'logs', status: 'warn', detail: errorMessage(e), required: false };
+	}
+}
+
 export function runChecks(): Check[] {
 	const qemu = findQemu();
-	return [checkNode(), checkQemu(qemu), checkFirmware(qemu), checkAccel(), ...checkHelper(), checkRuntimeDir(), checkStateDir(), checkTmux()];
+	return [checkNode(), checkQemu(qemu), checkFirmware(qemu), checkAccel(), ...checkHelper(), checkRuntimeDir(), checkStateDir(), checkLogs(), checkTmux()];
 }
 
 export function formatChecks(checks: Check[]): string {

@@ -6,6 +6,7 @@ import type { Argv } from 'yargs';
 import { command, type Args } from './command.ts';
 import { UserError } from '../common/errors.ts';
 import { GlassReader } from '../glass/reader.ts';
+import { GAP_PREFIX, ScrollTracker } from '../glass/tracker.ts';
 import { spleenFonts } from '../glass/spleen.ts';
 import type { Cell, Font, GlassScreen } from '../glass/types.ts';
 import { loadFont, readImage } from '../devices/glass-files.ts';
@@ -76,7 +77,8 @@ const read = command({
 		y
 			.positional('images', { type: 'string', array: true, describe: 'PNG or binary PPM files' })
 			.option('font', { type: 'string', describe: 'the console font: a shipped Spleen name (spleen-8x16) or a PSF1/PSF2 file, gzip\'d or not; repeatable (default: every Spleen size)' })
-			.option('json', { type: 'boolean', describe: 'one JSON object per image: text, colour runs, font, grid, cursor' }),
+			.option('json', { type: 'boolean', describe: 'one JSON object per image: text, colour runs, font, grid, cursor' })
+			.option('stream', { type: 'boolean', describe: 'the line stream across the images in order: every row that scrolled into view once, [glass: ...] lines for gaps' }),
 	handler: (args) => {
 		const files = ([] as unknown[]).concat(args.images ?? []).map(String);
 		if (!files.length) throw new UserError('glass read: no image given');
@@ -87,6 +89,13 @@ const read = command({
 			return { file, px, screen: new GlassReader(fonts).read(px) };
 		});
 		const out: string[] = [];
+		if (args.stream) {
+			for (const line of streamOf(results.map((r) => r.screen), results.map((r) => r.file))) {
+				out.push(args.json ? JSON.stringify({ text: line, gap: line.startsWith(GAP_PREFIX) }) + '\n' : line + '\n');
+			}
+			process.stdout.write(out.join(''));
+			return;
+		}
 		results.forEach(({ file, px, screen }, i) => {
 			if (!screen) process.stderr.write(`obsdtui: ${file}: no text grid found (a blank screen, a picture, or a font not given with --font)\n`);
 			if (args.json) {
@@ -99,6 +108,26 @@ const read = command({
 		process.stdout.write(out.join(''));
 	},
 });
+
+/**
+ * The screens of successive screenshots as one line stream, as the daemon makes it from
+ * the live framebuffer (src/glass/tracker.ts): an image with no text grid breaks continuity.
+ */
+export function streamOf(screens: (GlassScreen | null)[], files: string[]): string[] {
+	const tracker = new ScrollTracker();
+	const out: string[] = [];
+	let broken: string | undefined;
+	screens.forEach((screen, i) => {
+		if (!screen) {
+			broken = `${files[i]} has no text grid`;
+			return;
+		}
+		out.push(...tracker.push(screen, broken ? { discontinuity: broken } : undefined).lines);
+		broken = undefined;
+	});
+	out.push(...tracker.flush());
+	return out;
+}
 
 export default command({
 	command: 'glass <command>',

@@ -41,13 +41,14 @@ export async function allCommands(): Promise<CommandModule[]> {
 /**
  * The commands yargs must know to run `argv` (without node and the script): only the
  * named one when the first word names a command, so its handler's imports are all that
- * is loaded; every command otherwise (the TUI, --help, a mistyped name yargs suggests a
- * correction for). `--version` alone needs none.
+ * is loaded (its --help text is the same either way); every command otherwise (the TUI,
+ * `obsdtui --help`, a mistyped name yargs suggests a correction for). `--version` alone
+ * needs none.
  */
 export async function commandsFor(argv: string[]): Promise<CommandModule[]> {
 	const word = argv.find((a) => !a.startsWith('-'));
 	const hit = word === undefined ? undefined : loaders.find(([name]) => name === word);
-	if (hit && !argv.includes('--help') && !argv.includes('-h')) return [(await hit[1]()).default];
+	if (hit) return [(await hit[1]()).default];
 	if (word === undefined && argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return [];
 	return allCommands();
 }

@@ -6,8 +6,9 @@ import { command } from './command.ts';
 import { UserError } from '../common/errors.ts';
 import { checkVmName, vmDir } from '../common/paths.ts';
 import { bootLogPath, bootIndexPath, bootGlassPath, bootGlassIndexPath, listBoots, readIndex, readLogRange, type IndexRecord } from '../helper/logfiles.ts';
+import { prunedBoots, reasonText } from '../helper/retention.ts';
 import { Sanitizer } from '../term/sanitize.ts';
-import { toAsciicast } from '../term/asciicast.ts';
+import { asciicastLines } from '../term/asciicast.ts';
 import { readSpecCols } from './vmfiles.ts';
 
 export function pickBoot(dir: string, boot: unknown): number {
@@ -15,6 +16,14 @@ export function pickBoot(dir: string, boot: unknown): number {
 	if (!boots.length) throw new UserError(`no console logs in ${dir}`);
 	if (boot === undefined || boot === 'last') return boots[boots.length - 1];
 	const n = Number(boot);
+	if (Number.isInteger(n) && !boots.includes(n)) {
+		const gone = prunedBoots(dir).find((p) => p.boot === n);
+		if (gone) {
+			throw new UserError(
+				`boot ${n} was removed by log retention on ${new Date(gone.ms).toISOString()} (${reasonText(gone.reason)}); this VM has boots ${boots.join(', ')}`,
+			);
+		}
+	}
 	if (!Number.isInteger(n) || !boots.includes(n)) throw new UserError(`no boot ${boot}; this VM has boots ${boots.join(', ')}`);
 	return n;
 }
@@ -126,10 +135,10 @@ export default command({
 		if (glass && !existsSync(logPath)) throw new UserError(`boot ${boot} of ${name} has no glass console stream (the VM had no display, or nothing was read yet)`);
 		const records = () => (existsSync(idxPath) ? readIndex(idxPath) : []);
 		if (args.format === 'asciicast') {
-			const data = readLogRange(logPath, 0, statSync(logPath).size);
 			const { cols, rows } = readSpecCols(dir);
 			const times = records().filter((r) => r.kind === 't').map((r) => ({ offset: r.offset, ms: r.ms }));
-			process.stdout.write(toAsciicast(data, times, cols, rows));
+			// In pieces: a log may be bigger than Node holds in one buffer (its cap is 4 GiB).
+			for (const line of asciicastLines(statSync(logPath).size, times, cols, rows, (s, e) => readLogRange(logPath, s, e))) process.stdout.write(line);
 			return;
 		}
 		const sanitizer = process.stdout.isTTY ? new Sanitizer() : undefined;

@@ -7,14 +7,14 @@ import { basename, dirname, join } from 'node:path';
 import { createGzip } from 'node:zlib';
 import os from 'node:os';
 import { command } from './command.ts';
-import { resolveLog, parseBoot } from './dmesg.ts';
+import { resolveLog, parseBoot, kernelLog } from './dmesg.ts';
 import { UserError } from '../common/errors.ts';
 import { type DdbEvidence } from '../guest/index.ts';
 import { reportOfLogFile } from '../helper/logscan.ts';
 
 /** Where `obsdtui ddb --collect` leaves its evidence for a log: next to it. */
 export function ddbEvidencePath(logPath: string): string {
-	return logPath.replace(/\.log$/, '') + '.ddb.json';
+	return logPath.replace(/\.(log|glass)$/, '') + '.ddb.json';
 }
 
 export function readDdbEvidence(logPath: string): DdbEvidence | null {
@@ -133,12 +133,13 @@ function fileEntry(name: string, path: string): TarEntry {
 
 function bundleEntries(logPath: string, reportText: string, dir: string): TarEntry[] {
 	const entries = [{ name: `${dir}/report.txt`, data: Buffer.from(reportText) }, fileEntry(`${dir}/${basename(logPath)}`, logPath)];
-	const base = basename(logPath).replace(/\.log$/, '');
+	const base = basename(logPath).replace(/\.(log|glass)$/, '');
 	const vmdir = dirname(logPath);
 	// Device evidence other parts of obsdtui leave in the VM directory: index, ddb, screendumps.
 	for (const f of readdirSync(vmdir).sort()) {
 		const p = join(vmdir, f);
-		const ours = f === 'spec.json' || f === `${base}.idx` || f === `${base}.ddb.json` || /\.(png|ppm)$/.test(f) || /evidence.*\.json$/.test(f);
+		// Both consoles of the boot: the serial log and the glass stream, with their indexes.
+		const ours = f === 'spec.json' || f === `${base}.log` || f === `${base}.idx` || f === `${base}.glass` || f === `${base}.glass.idx` || f === `${base}.ddb.json` || /\.(png|ppm)$/.test(f) || /evidence.*\.json$/.test(f);
 		if (ours && f !== basename(logPath) && statSync(p).isFile()) entries.push(fileEntry(`${dir}/${f}`, p));
 	}
 	return entries;
@@ -154,7 +155,7 @@ export default command({
 			.option('boot', { type: 'string', describe: "guest boot within the log (default: the crashed one, else 'last')" })
 			.option('bundle', { type: 'boolean', describe: 'also write FILE.tar.gz (or obsdtui-report-NAME.tar.gz) with the whole log and evidence' }),
 	handler: async (args) => {
-		const src = resolveLog(String(args.target));
+		const src = await kernelLog(resolveLog(String(args.target)));
 		const vm = src.vm ? vmFacts(src.vm, src.path) : undefined;
 		// Streamed: a log may be bigger than Node reads at once (its cap is 4 GiB).
 		const text = await reportOfLogFile(src.path, {

@@ -1,5 +1,6 @@
 // obsdtui screen NAME: framebuffer health (resolution, lit fraction, last change) from
-// QMP screendump and the guest's viogpu lines, with a verdict; -o saves a PNG.
+// the VM's VNC stream (QMP screendump for a QEMU VM without a gpu) and the guest's viogpu
+// lines, with a verdict; -o saves a PNG.
 import { writeFileSync } from 'node:fs';
 import { command, printJson } from './command.ts';
 import { connectDaemon } from '../client/client.ts';

@@ -58,6 +58,8 @@ export default command({
 			.option('rows', { type: 'number', describe: 'guest terminal rows (default 24)' })
 			.option('hang', { type: 'number', describe: 'seconds of console silence before a hang is flagged (default 60)' })
 			.option('log-max', { type: 'number', describe: 'cap of each boot\'s console log in MiB; past it output is shown, not logged (default 4096)' })
+			.option('log-keep', { type: 'number', describe: 'keep the logs of at most this many boots, this one included (default 20)' })
+			.option('log-quota', { type: 'number', describe: 'remove the oldest finished boots\' logs past this many MiB (default 16384)' })
 			.option('exec', { type: 'string', describe: 'use a command\'s stdio as the console (sh -c)' })
 			.option('serial', { type: 'string', describe: 'watch a serial device, e.g. /dev/ttyUSB0' })
 			.option('speed', { type: 'number', describe: 'serial speed (default 115200)' })
@@ -72,7 +74,7 @@ export default command({
 		const raw: Record<string, unknown> = args.spec ? readSpecFile(String(args.spec)) : fromSaved ? readSpecFile(saved) : {};
 		if (args.spec) resolveSpecPaths(raw, dirname(resolve(String(args.spec))));
 		for (const key of ['kernel', 'initrd'] as const) if (args[key] !== undefined) raw[key] = abs(args[key]);
-		for (const key of ['append', 'cpus', 'mem', 'accel', 'cpu', 'cols', 'rows', 'hang', 'logMax'] as const) if (args[key] !== undefined) raw[key] = args[key];
+		for (const key of ['append', 'cpus', 'mem', 'accel', 'cpu', 'cols', 'rows', 'hang', 'logMax', 'logKeep', 'logQuota'] as const) if (args[key] !== undefined) raw[key] = args[key];
 		if (Array.isArray(args.disk)) raw.disks = args.disk.map((d) => resolve(String(d)));
 		if (args.efi !== undefined) raw.efi = args.efi === '' ? true : resolve(String(args.efi));
 		if (args.net !== undefined) raw.net = parseNetFlag(String(args.net), name);

@@ -44,6 +44,10 @@ export interface VmSpec {
 	hang: number;
 	/** The per-boot console log's cap in MiB: past it the console goes on, unlogged (a guest must not fill the host's disk). */
 	logMax: number;
+	/** Log retention (src/helper/retention.ts): keep at most this many boots' logs, the starting one included. */
+	logKeep: number;
+	/** Log retention: finished boots' logs of this VM past this many MiB are removed, oldest first. */
+	logQuota: number;
 	// qemu (and apple)
 	kernel?: string;
 	initrd?: string;
@@ -65,6 +69,8 @@ export interface VmSpec {
 	qemuArgs: string[];
 	/** An autoinstall(8) response file the daemon serves to the guest at http://10.0.2.100/install.conf (qemu, user network). */
 	autoinstall?: string;
+	/** A cache directory (images/VERSION/ARCH) whose verified sets the daemon serves at http://10.0.2.100/sets/; needs autoinstall. */
+	autoinstallSets?: string;
 	// exec
 	command?: string;
 	// serial
@@ -73,8 +79,12 @@ export interface VmSpec {
 
 const TOP_KEYS = new Set([
 	'name', 'backend', 'cols', 'rows', 'kernel', 'initrd', 'append', 'efi', 'disks', 'disk', 'cpus', 'mem',
-	'accel', 'cpu', 'acpi', 'net', 'gpu', 'glassFonts', 'qemuArgs', 'command', 'serial', 'hang', 'logMax', 'autoinstall',
+	'accel', 'cpu', 'acpi', 'net', 'gpu', 'glassFonts', 'qemuArgs', 'command', 'serial', 'hang', 'logMax', 'logKeep', 'logQuota', 'autoinstall', 'autoinstallSets',
 ]);
+
+/** Log retention defaults (docs/user-guide.md, "Log retention"). */
+export const DEFAULT_LOG_KEEP = 20;
+export const DEFAULT_LOG_QUOTA_MIB = 16384;
 
 type Obj = Record<string, unknown>;
 
@@ -216,6 +226,8 @@ export function parseSpec(input: unknown, nameHint?: string, where = 'VM spec'):
 		rows: int(input, 'rows', where, 5, 300) ?? 24,
 		hang: int(input, 'hang', where, 1, 86400) ?? 60,
 		logMax: int(input, 'logMax', where, 1, 1048576) ?? 4096,
+		logKeep: int(input, 'logKeep', where, 1, 100000) ?? DEFAULT_LOG_KEEP,
+		logQuota: int(input, 'logQuota', where, 1, 16777216) ?? DEFAULT_LOG_QUOTA_MIB,
 		kernel: str(input, 'kernel', where),
 		initrd: str(input, 'initrd', where),
 		append: typeof input.append === 'string' ? input.append : str(input, 'append', where),
@@ -233,7 +245,9 @@ export function parseSpec(input: unknown, nameHint?: string, where = 'VM spec'):
 		command: str(input, 'command', where),
 		serial: input.serial !== undefined ? parseSerial(input.serial, where) : undefined,
 		autoinstall: str(input, 'autoinstall', where),
+		autoinstallSets: str(input, 'autoinstallSets', where),
 	};
+	if (spec.autoinstallSets !== undefined && spec.autoinstall === undefined) throw new UserError(`${where}: 'autoinstallSets' needs 'autoinstall'`);
 	if (spec.autoinstall !== undefined && (backend !== 'qemu' || spec.net.mode !== 'user')) {
 		// Served through QEMU's user network (guestfwd); Apple's NAT has no such path without a host TCP port.
 		throw new UserError(`${where}: 'autoinstall' needs the qemu backend with the user network`);

@@ -47,8 +47,6 @@ export interface GlassOptions {
 	hangMs: number;
 	newReader: () => GlassReaderLike;
 	newTracker: () => GlassTrackerLike;
-	/** Audit a keystroke batch (written to the serial log's index like every other input). */
-	audit: (text: string) => void;
 }
 
 export interface GlassStatus {
@@ -64,6 +62,11 @@ export interface GlassStatus {
 	unknown: number;
 	open: string;
 }
+
+/** A picture still for this long is settled (docs/glass.md). */
+const QUIET_MS = 250;
+/** Frames with unknown cells passed over in a row before one is read anyway. */
+const MAX_UNSETTLED = 30;
 
 /** How much final text `wait` can look back over. */
 const TEXT_WINDOW = 128 * 1024;
@@ -91,9 +94,13 @@ export class GlassText {
 		return this.dropped + this.text.length;
 	}
 
+	/** The final text after `since` (a mark) and the open line: what a pattern is matched against. */
+	since(mark: number): string {
+		return this.text.slice(Math.max(0, mark - this.dropped)) + this.open;
+	}
+
 	match(re: RegExp, since = 0): RegExpExecArray | null {
-		const from = Math.max(0, since - this.dropped);
-		return re.exec((from ? this.text.slice(from) : this.text) + this.open);
+		return re.exec(this.since(since));
 	}
 }
 
@@ -103,7 +110,6 @@ export class GlassConsole extends EventEmitter {
 	readonly viewers = new Set<Viewer>();
 	/** The recognised text as a terminal: what glass viewers see (cols x rows of the glass). */
 	screen: ConsoleScreen;
-	private opts: GlassOptions;
 	private reader: GlassReaderLike;
 	private tracker: GlassTrackerLike;
 	private rfb?: GlassRfb;
@@ -118,10 +124,13 @@ export class GlassConsole extends EventEmitter {
 	/** The stream's last lines before this daemon started: a restart must not repeat them. */
 	private seed: string[] = [];
 	private lastTimeMs = 0;
+	/** Fires once the picture has been still for a moment: see frame(). */
+	private quiet?: NodeJS.Timeout;
+	/** Frames with unknown cells passed over since the last one read. */
+	private unsettled = 0;
 
 	constructor(opts: GlassOptions) {
 		super();
-		this.opts = opts;
 		this.reader = opts.newReader();
 		this.tracker = opts.newTracker();
 		this.parser = new GuestParser({ hangMs: opts.hangMs });
@@ -186,7 +195,25 @@ export class GlassConsole extends EventEmitter {
 	private frame(rects?: Rect[]): void {
 		if (!this.rfb) return;
 		const screen = this.reader.read(this.rfb.fb, rects);
+		// The tracker holds back a screen it cannot explain yet (one caught halfway through a
+		// scroll) until the next one; when the picture then stays still, showing it the same
+		// screen again settles it, so the last lines do not wait for the next change.
+		clearTimeout(this.quiet);
+		if (rects === undefined || rects.length > 0) {
+			this.quiet = setTimeout(() => this.frame([]), QUIET_MS);
+			this.quiet.unref();
+		}
 		if (!screen) return;
+		// A frame taken while the guest was still drawing (a glyph half drawn, a font change
+		// half done) has unknown cells; the picture a moment later has not. Such frames wait
+		// for the quiet re-push, unless frames never stop coming (a flood) or the unknown
+		// cells are really there.
+		const settled = rects !== undefined && rects.length === 0;
+		if (screen.unknown > 0 && !settled && this.unsettled < MAX_UNSETTLED) {
+			this.unsettled++;
+			return;
+		}
+		this.unsettled = 0;
 		let hint: FrameHint | undefined = this.pendingHint;
 		const prev = this.last;
 		if (prev && (prev.font !== screen.font || prev.cols !== screen.cols || prev.rows !== screen.rows)) {
@@ -327,6 +354,7 @@ export class GlassConsole extends EventEmitter {
 
 	/** The VM stopped: the open line is final now. */
 	end(): void {
+		clearTimeout(this.quiet);
 		const lines = this.tracker.flush();
 		if (lines.length) this.commit(lines, '');
 		this.rfb?.close();
@@ -334,6 +362,7 @@ export class GlassConsole extends EventEmitter {
 	}
 
 	dispose(): void {
+		clearTimeout(this.quiet);
 		this.rfb?.close();
 		this.rfb = undefined;
 		for (const v of this.viewers) v.socket.destroy();

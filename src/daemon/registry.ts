@@ -4,11 +4,12 @@
 // a detached helper, which then outlives us.
 import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../common/errors.ts';
 import { makePrivateDir, vmDir, vmsDir } from '../common/paths.ts';
 import { parseSpec, type VmSpec } from '../common/spec.ts';
 import { listBoots, nextBoot } from '../helper/logfiles.ts';
+import { applyRetention, reasonText, userQuotaBytes } from '../helper/retention.ts';
 import { spawnHelper } from '../helper/spawn.ts';
 import { execArgv } from '../helper/exec.ts';
 import { serialArgv } from '../helper/serial.ts';
@@ -39,7 +40,7 @@ export class Registry extends EventEmitter {
 	private async serveAutoinstall(spec: VmSpec, dir: string): Promise<void> {
 		this.stopAutoinstall(spec.name);
 		if (spec.autoinstall === undefined) return;
-		const server = new AutoinstallServer(autoinstallSocketPath(dir), spec.autoinstall, (line) => this.vms.get(spec.name)?.audit(`autoinstall: ${line}`));
+		const server = new AutoinstallServer(autoinstallSocketPath(dir), spec.autoinstall, (line) => this.vms.get(spec.name)?.audit(`autoinstall: ${line}`), spec.autoinstallSets);
 		await server.listen();
 		this.autoinstall.set(spec.name, server);
 	}
@@ -128,6 +129,17 @@ export class Registry extends EventEmitter {
 		const argv = await helperArgv(spec, dir);
 		writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n', { mode: 0o600 });
 		const boot = nextBoot(dir);
+		// Log retention, before the new boot exists: only finished boots can go.
+		const pruned = applyRetention({
+			vmsDir: dirname(dir),
+			vm: spec.name,
+			boot,
+			keep: spec.logKeep,
+			vmQuotaBytes: spec.logQuota * 1024 * 1024,
+			userQuotaBytes: userQuotaBytes(),
+			running: (name, b) => this.isRunningBoot(name, b),
+		});
+		for (const p of pruned) process.stderr.write(`obsdtui daemon: log retention removed ${p.vm} boot ${p.boot} (${p.bytes} bytes, ${reasonText(p.reason)})\n`);
 		// Listening before QEMU starts, so the guest's first request finds it.
 		await this.serveAutoinstall(spec, dir);
 		try {
@@ -147,6 +159,15 @@ export class Registry extends EventEmitter {
 		}
 		this.emit('changed');
 		return vm;
+	}
+
+	/** A boot whose helper may still write its log: its VM is not known to have stopped. */
+	private isRunningBoot(name: string, boot: number): boolean {
+		const vm = this.vms.get(name);
+		if (vm) return vm.boot === boot && vm.state !== 'exited';
+		// Not adopted (yet): a helper pid file means its newest boot may be running.
+		const dir = vmDir(name);
+		return existsSync(join(dir, 'helper.pid')) && boot === nextBoot(dir) - 1;
 	}
 
 	/** Remove a stopped VM: its registry entry and its directory (spec, logs, evidence). */

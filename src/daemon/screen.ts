@@ -5,6 +5,15 @@
 import xterm from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 
+/** Lines of scrollback a snapshot carries (docs/client-protocol.md). */
+export const SNAPSHOT_SCROLLBACK = 200;
+/**
+ * Lines of scrollback kept: a little more than snapshots use. Each line of an 80-column
+ * screen costs about 2 KB in @xterm/headless; 5000 lines were 10 MB per console, most of
+ * a daemon's memory, for history nothing reads (the TUI's scrollback reads the log).
+ */
+const KEEP_SCROLLBACK = 2 * SNAPSHOT_SCROLLBACK;
+
 /** Past this many bytes waiting to be parsed the screen stops taking input and is rebuilt later. */
 const MAX_PENDING = 4 * 1024 * 1024;
 
@@ -17,7 +26,7 @@ export class ConsoleScreen {
 	/** Input was dropped because the parser fell behind; rebuild from the log tail when idle. */
 	stale = false;
 
-	constructor(cols: number, rows: number, scrollback = 5000) {
+	constructor(cols: number, rows: number, scrollback = KEEP_SCROLLBACK) {
 		this.cols = cols;
 		this.rows = rows;
 		// logLevel off: xterm logs every parse error (each DEL, each bad sequence) with a
@@ -57,7 +66,7 @@ export class ConsoleScreen {
 	}
 
 	/** ANSI text that recreates the screen plus up to `scrollback` lines above it. */
-	snapshot(scrollback = 200): string {
+	snapshot(scrollback = SNAPSHOT_SCROLLBACK): string {
 		return this.serializer.serialize({ scrollback });
 	}
 

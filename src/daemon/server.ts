@@ -6,7 +6,7 @@
 // A misbehaving client (garbage, unknown ops, huge frames) gets an error and, for
 // framing errors, is disconnected; the daemon and everyone else carry on.
 import { createServer, type Server, type Socket } from 'node:net';
-import { chmodSync, existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { encodeJson, FrameDecoder, FrameError, KIND_DATA, parseJsonPayload } from '../common/frame.ts';
@@ -87,6 +87,23 @@ export class Daemon {
 		}
 	}
 
+	/**
+	 * Test-only (OBSDTUI_TEST_HOOKS=1, never set by obsdtui itself): `test-crash` raises
+	 * an error outside any request, as a bug would, to test the crash-only rule.
+	 * `{kind: 'throw'}` throws, `{kind: 'reject'}` leaves a promise rejected,
+	 * `{kind: 'epipe'}` throws an EPIPE error (the one kind that is ignored).
+	 */
+	enableTestHooks(): void {
+		this.ops['test-crash'] = ({ msg }) => {
+			setImmediate(() => {
+				if (msg.kind === 'reject') void Promise.reject(new Error('test hook: an internal error (rejected promise)'));
+				else if (msg.kind === 'epipe') throw Object.assign(new Error('write EPIPE (test hook)'), { code: 'EPIPE' });
+				else throw new Error('test hook: an internal error');
+			});
+			return {};
+		};
+	}
+
 	private accept(socket: Socket): void {
 		const session: Session = { socket, who: 'client', subscribed: false, deniedNotice: false };
 		this.sessions.add(session);
@@ -151,7 +168,9 @@ export class Daemon {
 			.then(() => op({ daemon: this, session, msg }))
 			.then((result) => reply({ ok: true, ...(result ?? {}) }))
 			.catch((err: unknown) => {
-				if (!(err instanceof UserError) && process.env.OBSDTUI_DEBUG) console.error(err);
+				// A failed request is answered with its error (the client shows it) and, unless
+				// it is the user's mistake, logged with its stack for whoever reads daemon.log.
+				if (!(err instanceof UserError)) process.stderr.write(`obsdtui daemon: request ${JSON.stringify(msg.op)} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
 				reply({ ok: false, error: errorMessage(err) });
 			});
 	}
@@ -261,7 +280,8 @@ export class Daemon {
 				const timeout = typeof msg.timeout_ms === 'number' && msg.timeout_ms > 0 ? msg.timeout_ms : 300000;
 				const source = msg.source ?? 'any';
 				if (source !== 'serial' && source !== 'glass' && source !== 'any') throw new UserError('source must be serial, glass or any');
-				return { matched: await vm.wait(re, msg.new === true, timeout, source) };
+				// A user's pattern: matched in a worker with a time budget (user-pattern.ts).
+				return { matched: await vm.wait(re, msg.new === true, timeout, { user: true, source }) };
 			},
 			screen_text: async ({ daemon, msg }) => {
 				const vm = daemon.registry.get(str(msg, 'name'));
@@ -307,8 +327,36 @@ export async function runDaemon(): Promise<void> {
 	process.on('SIGTERM', shutdown);
 	process.on('SIGINT', shutdown);
 	process.on('SIGHUP', () => {});
-	// The daemon must survive any single bad request; log and keep serving.
-	process.on('uncaughtException', (err) => {
-		process.stderr.write(`obsdtui daemon: ${err.stack ?? err}\n`);
-	});
+	// Crash-only. A bad request is answered with an error (request() catches what its op
+	// throws), but an exception nobody caught means the daemon is in a state nobody
+	// planned for: limping on could serve wrong screens or lose waiters. Dying is safe:
+	// the helpers keep the VMs and write the logs, and the next command starts a new
+	// daemon that re-adopts them (docs/architecture.md, "Crash-only daemon").
+	const crash = (err: unknown) => {
+		if (isHarmless(err)) {
+			writeSync(2, `obsdtui daemon: ignored ${(err as NodeJS.ErrnoException).code} (a peer went away): ${(err as Error).message}\n`);
+			return;
+		}
+		writeSync(2, `obsdtui daemon: internal error, exiting with status ${CRASH_STATUS} (the next command starts a new daemon): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+		process.exit(CRASH_STATUS);
+	};
+	process.on('uncaughtException', crash);
+	// A promise rejected with nobody to handle it is the same kind of bug; the CLI's own
+	// handler (src/main.ts) would exit without the stack.
+	process.removeAllListeners('unhandledRejection');
+	process.on('unhandledRejection', crash);
+	if (process.env.OBSDTUI_TEST_HOOKS === '1') daemon.enableTestHooks();
+}
+
+/** EX_SOFTWARE from sysexits(3): an internal software error. */
+const CRASH_STATUS = 70;
+
+/**
+ * The only errors known to be harmless: writing to or reading from a socket whose peer
+ * has gone (a viewer that quit, a helper that died). The socket's close handler cleans
+ * up after it; nothing else is left half-done.
+ */
+function isHarmless(err: unknown): boolean {
+	const code = (err as NodeJS.ErrnoException)?.code;
+	return code === 'EPIPE' || code === 'ECONNRESET';
 }

@@ -17,9 +17,10 @@ import { Qmp } from '../devices/qmp.ts';
 import { VmDevices } from '../devices/vm-devices.ts';
 import type { Device, Stage } from '../guest/index.ts';
 import { stagesOfBoot } from './boot-history.ts';
-import { qmpSocketPath } from '../helper/qemu.ts';
+import { qmpSocketPath, vncSocketPath } from '../helper/qemu.ts';
 import { ConsoleScreen } from './screen.ts';
 import { TextWindow } from './text-window.ts';
+import { UserPattern } from './user-pattern.ts';
 import { Viewer, type ViewerMode } from './viewer.ts';
 import { encodeData } from '../common/frame.ts';
 import { GlassConsole, type GlassRfb, type GlassStatus } from './glass.ts';
@@ -30,6 +31,7 @@ import type { Font } from '../glass/types.ts';
 import { spleenFonts } from '../glass/spleen.ts';
 import { loadFont } from '../devices/glass-files.ts';
 import type { LiveState } from '../guest/index.ts';
+import { installerAnswer } from '../image/autoinstall.ts';
 
 /** created: made by `obsdtui create`, never started. */
 export type VmState = 'created' | 'starting' | 'running' | 'stopping' | 'exited' | 'lost';
@@ -77,12 +79,25 @@ interface Waiter {
 	source: WaitSource;
 	resolve: (text: string) => void;
 	reject: (err: Error) => void;
+	/** A user's pattern: matched in a worker with a time budget (src/daemon/user-pattern.ts). */
+	user?: UserPattern;
+	/** A worker match is running. */
+	busy?: boolean;
+	/** The text windows' marks when the running (or last) worker match was started. */
+	polledAt?: string;
+	/** The VM stopped: fail once the text it printed has been matched. */
+	stopped?: boolean;
+	/** It was not running when the wait began. */
+	notRunning?: boolean;
 }
 
 export class Vm extends EventEmitter {
 	readonly name: string;
 	readonly dir: string;
 	readonly spec: VmSpec;
+	/** Text mark after the last installer answer, and how often the location was given (autoinstall). */
+	private answeredMark = 0;
+	private locationAnswers = 0;
 	boot: number;
 	state: VmState = 'starting';
 	helper?: HelperConnection;
@@ -93,6 +108,8 @@ export class Vm extends EventEmitter {
 	devices?: VmDevices;
 	/** The newest wire statistics event, kept until `devices` exists. */
 	private pendingWire?: Record<string, unknown>;
+	/** Apple's VNC endpoint (port and password: memory only, never logged), kept for `devices`. */
+	private pendingVnc?: Record<string, unknown>;
 	/** Clients that show the device panels: sampling runs only while there are some. */
 	readonly panelWatchers = new Set<object>();
 	screen: ConsoleScreen;
@@ -202,9 +219,9 @@ export class Vm extends EventEmitter {
 		this.changed();
 	}
 
-	/** A VM with a display has a glass console: QEMU with a GPU, and every Apple VM. */
+	/** A VM with a display (a `gpu`, on QEMU or Apple) has a glass console. */
 	hasGlass(): boolean {
-		return (this.spec.backend === 'qemu' && this.spec.gpu !== undefined) || this.spec.backend === 'apple';
+		return this.spec.gpu !== undefined && (this.spec.backend === 'qemu' || this.spec.backend === 'apple');
 	}
 
 	private openGlass(): void {
@@ -224,7 +241,6 @@ export class Vm extends EventEmitter {
 			hangMs: this.spec.hang * 1000,
 			newReader: () => new GlassReader(fonts),
 			newTracker: () => new ScrollTracker(),
-			audit: (text) => this.audit(text),
 		});
 		glass.on('changed', () => this.changed());
 		glass.on('text', () => this.checkWaiters());
@@ -236,16 +252,24 @@ export class Vm extends EventEmitter {
 		this.glass?.attachRfb(rfb);
 	}
 
+	/**
+	 * Emits 'rfb' (RfbClient) whenever the VM's framebuffer connection is (re)made: the
+	 * glass reader follows it. `devices.rfb` is the current one.
+	 */
 	private makeDevices(qmp: Qmp | null): void {
 		this.devices?.close();
+		const gpu = this.spec.gpu !== undefined;
 		this.devices = new VmDevices({
 			qmp,
 			// Both VM helpers own the host end of an observe network's wire.
 			observe: (this.spec.backend === 'qemu' || this.spec.backend === 'apple') && this.spec.net.mode === 'observe',
 			control: (cmd) => this.helper?.control(cmd),
 			panels: this.panelWatchers.size > 0,
+			vnc: !gpu ? undefined : this.spec.backend === 'qemu' ? { path: vncSocketPath(this.dir) } : this.spec.backend === 'apple' ? 'helper' : undefined,
 		});
+		this.devices.on('rfb', (c) => this.emit('rfb', c));
 		if (this.pendingWire) this.devices.onHelperEvent(this.pendingWire);
+		if (this.pendingVnc) this.devices.onHelperEvent(this.pendingVnc);
 		// One RFB connection per VM: the framebuffer panel's and the glass console's.
 		this.devices.on('rfb', (rfb: GlassRfb) => this.onRfb(rfb));
 		const rfb = this.devices.rfb;
@@ -390,6 +414,7 @@ export class Vm extends EventEmitter {
 		this.screen.write(bytes);
 		if (this.screen.stale && this.screen.idle) this.rebuildScreen();
 		this.text.push(bytes);
+		if (this.spec.autoinstall !== undefined) this.answerInstaller();
 		if (this.viewers.size) {
 			const frame = encodeData(bytes);
 			for (const v of this.viewers) v.dataFrame(frame);
@@ -424,6 +449,12 @@ export class Vm extends EventEmitter {
 	}
 
 	private onHelperEvent(ev: Record<string, unknown>): void {
+		if (ev.event === 'vnc') {
+			// Holds a password: handed to the devices only, never broadcast or logged.
+			this.pendingVnc = ev;
+			this.devices?.onHelperEvent(ev);
+			return;
+		}
 		if (ev.event === 'net') {
 			this.pendingWire = ev;
 			this.devices?.onHelperEvent(ev);
@@ -448,6 +479,8 @@ export class Vm extends EventEmitter {
 
 	private onHelperClose(): void {
 		this.helper = undefined;
+		// The next helper (a new boot) announces a new endpoint and password.
+		this.pendingVnc = undefined;
 		void this.qmp?.close();
 		this.devices?.close();
 		this.devices = undefined;
@@ -547,6 +580,21 @@ export class Vm extends EventEmitter {
 		return true;
 	}
 
+	/**
+	 * An unattended install (spec autoinstall): type the two answers the installer needs to
+	 * find the response file the daemon serves; every answer is audited. Only at those two
+	 * prompts, and the location at most a few times (a failing fetch is left to a person).
+	 */
+	private answerInstaller(): void {
+		if (!this.helper || this.state !== 'running') return;
+		const a = installerAnswer(this.text.since(this.answeredMark), this.locationAnswers);
+		if (!a) return;
+		this.helper.input(Buffer.from(`${a.answer}\r`));
+		this.answeredMark = this.text.mark();
+		if (a.prompt === 'response file location') this.locationAnswers++;
+		this.audit(`autoinstall: typed '${a.answer}' at the installer's ${a.prompt} prompt`);
+	}
+
 	/** `obsdtui send`: a scripted write, audited (it bypasses the write seat on purpose). */
 	send(bytes: Buffer, who: string): void {
 		this.requireRunning().input(bytes);
@@ -614,23 +662,31 @@ export class Vm extends EventEmitter {
 
 	/**
 	 * Resolves with the matched text; rejects on timeout or when the VM stops first.
-	 * `source` picks the console: the serial text, the glass text, or either ('any').
+	 * `source` picks the console: the serial text, the glass text, or either ('any'). A
+	 * `user` pattern (from `wait --for`) is matched in a worker with a time budget, so a
+	 * pattern that backtracks catastrophically fails its own wait and freezes nothing else.
 	 */
-	wait(re: RegExp, onlyNew: boolean, timeoutMs: number, source: WaitSource = 'any'): Promise<string> {
-		if (source === 'glass' && !this.glass) throw new UserError(`${this.name} has no glass console (no display)`);
+	wait(re: RegExp, onlyNew: boolean, timeoutMs: number, opts: { user?: boolean; source?: WaitSource } = {}): Promise<string> {
+		const source = opts.source ?? 'any';
+		if (source === 'glass' && !this.glass) return Promise.reject(new UserError(`${this.name} has no glass console (it has no display: start it with --gpu WxH)`));
 		const since = onlyNew ? this.text.mark() : 0;
 		const glassSince = onlyNew && this.glass ? this.glass.text.mark() : 0;
 		const probe: Pick<Waiter, 're' | 'since' | 'glassSince' | 'source'> = { re, since, glassSince, source };
-		const m = this.matchWaiter(probe);
-		if (m) return Promise.resolve(m);
-		if (!this.helper || this.state === 'exited') return Promise.reject(new UserError(`${this.name} is not running and its output has no /${re.source}/`));
+		if (!opts.user) {
+			const m = this.matchWaiter(probe);
+			if (m !== null) return Promise.resolve(m);
+			if (!this.helper || this.state === 'exited') return Promise.reject(new UserError(`${this.name} is not running and its output has no /${re.source}/`));
+		}
+		const user = opts.user ? new UserPattern(re) : undefined;
 		return new Promise((resolve, reject) => {
 			const done = () => {
 				clearTimeout(timer);
 				this.waiters.delete(w);
+				user?.close();
 			};
 			const w: Waiter = {
 				...probe,
+				user,
 				resolve: (text) => {
 					done();
 					resolve(text);
@@ -641,10 +697,14 @@ export class Vm extends EventEmitter {
 				},
 			};
 			const timer = setTimeout(() => {
-				this.waiters.delete(w);
-				reject(new UserError(`${this.name}: timed out after ${timeoutMs / 1000} s waiting for /${re.source}/`));
+				w.reject(new UserError(`${this.name}: timed out after ${timeoutMs / 1000} s waiting for /${re.source}/`));
 			}, timeoutMs);
 			this.waiters.add(w);
+			if (user) {
+				// What is already there is matched first; a VM that is not running fails after that.
+				if (!this.helper || this.state === 'exited') w.stopped = w.notRunning = true;
+				this.pollUser(w);
+			}
 		});
 	}
 
@@ -661,6 +721,39 @@ export class Vm extends EventEmitter {
 	}
 
 	/**
+	 * Match a user's pattern against the window in its worker; when the window moved on
+	 * meanwhile, match again. At most one match per waiter runs at a time.
+	 */
+	private pollUser(w: Waiter): void {
+		if (w.busy || !this.waiters.has(w)) return;
+		const serial = w.source !== 'glass';
+		const glass = w.source !== 'serial' ? this.glass : undefined;
+		const mark = `${serial ? this.text.mark() : ''}:${glass ? `${glass.text.mark()}+${glass.text.open}` : ''}`;
+		if (w.polledAt === mark) {
+			if (w.stopped) w.reject(this.stoppedError(w));
+			return;
+		}
+		w.busy = true;
+		w.polledAt = mark;
+		const user = w.user!;
+		const texts = [...(serial ? [this.text.since(w.since)] : []), ...(glass ? [glass.text.since(w.glassSince)] : [])];
+		const next = (i: number): Promise<string | null> => (i >= texts.length ? Promise.resolve(null) : user.match(texts[i]).then((m) => (m !== null ? m : next(i + 1))));
+		next(0).then(
+			(m) => {
+				w.busy = false;
+				if (m !== null) w.resolve(m);
+				else this.pollUser(w);
+			},
+			(err: Error) => w.reject(err),
+		);
+	}
+
+	private stoppedError(w: Waiter): UserError {
+		if (w.notRunning) return new UserError(`${this.name} is not running and its output has no /${w.re.source}/`);
+		return new UserError(`${this.name} stopped before /${w.re.source}/ appeared`);
+	}
+
+	/**
 	 * Type one command at the guest's shell prompt and return what it printed up to the
 	 * next prompt. Refused unless the console is sitting at a shell prompt: typing into a
 	 * login prompt, an installer question or ddb would do something else entirely.
@@ -672,18 +765,28 @@ export class Vm extends EventEmitter {
 		const mark = this.text.mark();
 		this.requireRunning().input(Buffer.from(`${command}\r`));
 		this.audit(`${who} typed '${command}' at the shell prompt`);
-		await this.wait(/\n[^\n]*[#$] $/, true, timeoutMs, 'serial');
+		await this.wait(/\n[^\n]*[#$] $/, true, timeoutMs, { source: 'serial' });
 		const out = this.text.since(mark);
 		// Drop the echoed command line and the final prompt.
 		return out.slice(out.indexOf('\n') + 1).replace(/[^\n]*$/, '');
 	}
 
 	private failWaiters(): void {
-		for (const w of this.waiters) w.reject(new UserError(`${this.name} stopped before /${w.re.source}/ appeared`));
+		for (const w of this.waiters) {
+			if (w.user) {
+				// Its last output may not have been matched yet.
+				w.stopped = true;
+				this.pollUser(w);
+			} else w.reject(this.stoppedError(w));
+		}
 	}
 
 	private checkWaiters(): void {
 		for (const w of this.waiters) {
+			if (w.user) {
+				this.pollUser(w);
+				continue;
+			}
 			const m = this.matchWaiter(w);
 			if (m !== null) w.resolve(m);
 		}

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { deflateSync, crc32 } from 'node:zlib';
 import { UserError } from '../common/errors.ts';
+import type { Pixels } from '../glass/types.ts';
 
 export interface RgbImage {
 	width: number;
@@ -40,7 +41,7 @@ export function parsePpm(buf: Buffer): RgbImage {
 }
 
 /** A pixel counts as lit when any channel is above this: dark-grey noise is still black. */
-const LIT = 24;
+export const LIT = 24;
 
 export interface ImageFacts {
 	width: number;
@@ -116,25 +117,49 @@ export interface HalfBlock {
  * holds two square pixels).
  */
 export function thumbnail(img: RgbImage, maxCols: number, maxRows: number): HalfBlock[][] {
-	const scale = Math.max(img.width / maxCols, img.height / (maxRows * 2));
-	const cols = Math.max(1, Math.min(maxCols, Math.round(img.width / scale)));
-	const pixRows = Math.max(2, Math.min(maxRows * 2, Math.round(img.height / scale)));
+	return thumbOf(img.width, img.height, maxCols, maxRows, (x, y) => {
+		const i = (y * img.width + x) * 3;
+		return (img.rgb[i] << 16) | (img.rgb[i + 1] << 8) | img.rgb[i + 2];
+	});
+}
+
+/** The same thumbnail straight from a framebuffer of 0xRRGGBB pixels (the RFB client's). */
+export function thumbnailPixels(p: Pixels, maxCols: number, maxRows: number): HalfBlock[][] {
+	return thumbOf(p.width, p.height, maxCols, maxRows, (x, y) => p.data[y * p.width + x]);
+}
+
+/** A framebuffer as 8-bit RGB (for the PNG encoder). */
+export function pixelsToRgb(p: Pixels): RgbImage {
+	const rgb = Buffer.allocUnsafe(p.width * p.height * 3);
+	for (let i = 0, j = 0; i < p.data.length; i++, j += 3) {
+		const v = p.data[i];
+		rgb[j] = (v >> 16) & 0xff;
+		rgb[j + 1] = (v >> 8) & 0xff;
+		rgb[j + 2] = v & 0xff;
+	}
+	return { width: p.width, height: p.height, rgb };
+}
+
+function thumbOf(width: number, height: number, maxCols: number, maxRows: number, at: (x: number, y: number) => number): HalfBlock[][] {
+	const scale = Math.max(width / maxCols, height / (maxRows * 2));
+	const cols = Math.max(1, Math.min(maxCols, Math.round(width / scale)));
+	const pixRows = Math.max(2, Math.min(maxRows * 2, Math.round(height / scale)));
 	const rows = Math.floor(pixRows / 2);
 	const px = (cx: number, cy: number): Rgb => {
-		const x0 = Math.floor((cx * img.width) / cols);
-		const x1 = Math.max(x0 + 1, Math.floor(((cx + 1) * img.width) / cols));
-		const y0 = Math.floor((cy * img.height) / (rows * 2));
-		const y1 = Math.max(y0 + 1, Math.floor(((cy + 1) * img.height) / (rows * 2)));
+		const x0 = Math.floor((cx * width) / cols);
+		const x1 = Math.max(x0 + 1, Math.floor(((cx + 1) * width) / cols));
+		const y0 = Math.floor((cy * height) / (rows * 2));
+		const y1 = Math.max(y0 + 1, Math.floor(((cy + 1) * height) / (rows * 2)));
 		// Sample a bounded grid inside the box: a full average of 1280x800 per frame is wasted CPU.
 		const sx = Math.max(1, Math.floor((x1 - x0) / 4));
 		const sy = Math.max(1, Math.floor((y1 - y0) / 4));
 		let r = 0, g = 0, b = 0, n = 0;
 		for (let y = y0; y < y1; y += sy) {
 			for (let x = x0; x < x1; x += sx) {
-				const i = (y * img.width + x) * 3;
-				r += img.rgb[i];
-				g += img.rgb[i + 1];
-				b += img.rgb[i + 2];
+				const v = at(x, y);
+				r += (v >> 16) & 0xff;
+				g += (v >> 8) & 0xff;
+				b += v & 0xff;
 				n++;
 			}
 		}

@@ -174,7 +174,6 @@ class ByteQueue {
 
 /** A server string: bounded, decoded as UTF-8, control characters dropped (it may be shown). */
 function clean(b: Buffer): string {
-	// eslint-disable-next-line no-control-regex
 	return b.toString('utf8').replace(/[\x00-\x1f\x7f-\x9f]/g, '');
 }
 
@@ -388,6 +387,8 @@ export class RfbClient extends EventEmitter {
 				checkSize(w, h);
 				this.fb = newPixels(w, h);
 				resized = true;
+				// Rectangles before it were drawn on the old picture, which is gone.
+				rects.length = 0;
 				continue;
 			}
 			const fb = this.fb;

@@ -1,7 +1,8 @@
 // The daemon side of `obsdtui screen NAME` and the framebuffer panel: the monitor's
-// latest state, the guest's viogpu facts, a verdict, and on request a thumbnail or a PNG.
-import { fbVerdict, type FbVerdict, type FramebufferMonitor, type FramebufferState } from './framebuffer.ts';
-import { encodePng, thumbnail, type HalfBlock } from './image.ts';
+// latest state (the RFB stream, or the screendump fallback), the guest's viogpu facts, a
+// verdict, and on request a thumbnail or a PNG.
+import { fbVerdict, type FbVerdict, type FramebufferSource, type FramebufferState } from './framebuffer.ts';
+import { encodePng, type HalfBlock } from './image.ts';
 import type { ViogpuFacts } from './guest.ts';
 
 export interface GuestGpuFacts extends ViogpuFacts {
@@ -35,15 +36,18 @@ export function gpuFailureRate(g: ViogpuFacts | null | undefined, bootStart: num
 	return Math.round((total / minutes) * 10) / 10;
 }
 
-export async function screenReport(monitor: FramebufferMonitor | null | undefined, guest: ViogpuFacts | null | undefined, opts: ScreenReportOptions = {}): Promise<ScreenReport> {
-	if (monitor && (opts.fresh || monitor.state.samples === 0)) await monitor.sample();
+export async function screenReport(monitor: FramebufferSource | null | undefined, guest: ViogpuFacts | null | undefined, opts: ScreenReportOptions = {}): Promise<ScreenReport> {
+	const state = monitor ? await monitor.current(opts.fresh === true) : undefined;
 	const now = opts.now ?? Date.now();
-	const host = monitor ? { ...monitor.state, sinceChangeMs: monitor.state.lastChange === undefined ? undefined : now - monitor.state.lastChange } : null;
+	const host = state ? { ...state, sinceChangeMs: state.lastChange === undefined ? undefined : now - state.lastChange } : null;
 	const g: GuestGpuFacts | null = guest ? { ...guest, failureRate: gpuFailureRate(guest, opts.bootStart, now) } : null;
-	const report: ScreenReport = { host, guest: g, verdict: fbVerdict(monitor?.state, now) };
+	const report: ScreenReport = { host, guest: g, verdict: fbVerdict(state, now) };
 	if (!monitor && g?.width) report.verdict = { code: 'unknown', text: `guest set ${g.width}x${g.height}; pixels not available with this backend` };
-	const img = monitor?.state.device ? monitor.image : undefined;
-	if (img && opts.thumb) report.thumbnail = thumbnail(img, opts.thumb.cols, opts.thumb.rows);
-	if (img && opts.png) report.png = encodePng(img).toString('base64');
+	if (monitor && opts.thumb) report.thumbnail = monitor.thumb(opts.thumb.cols, opts.thumb.rows);
+	if (monitor && opts.png) {
+		const img = monitor.rgb();
+		if (img) report.png = encodePng(img).toString('base64');
+	}
+	if (!report.thumbnail) delete report.thumbnail;
 	return report;
 }

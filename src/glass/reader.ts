@@ -42,6 +42,27 @@ interface Glyph {
 	inverted: boolean;
 	/** Cell objects by fg * 2^24 + bg: cells are immutable and shared. */
 	cells: Map<number, Cell>;
+	/**
+	 * A block against one side of the cell (U+258C ▌, U+2590 ▐, quadrants): any vertical
+	 * edge between two colour areas reads as one, so it is no evidence of a text grid.
+	 */
+	edge: boolean;
+}
+
+/** Whether a glyph is one run of bits, the same in every row that has any, against a side. */
+function isEdge(rows: Int32Array, width: number): boolean {
+	let run = 0;
+	for (const r of rows) {
+		if (!r) continue;
+		if (run && r !== run) return false;
+		run = r;
+	}
+	if (!run) return false;
+	let bits = run >>> 0;
+	while ((bits & 1) === 0) bits >>>= 1;
+	// Contiguous ones: 0b0111 & 0b1000 === 0.
+	const contiguous = (bits & (bits + 1)) === 0;
+	return contiguous && ((run & 1) !== 0 || (run & (1 << (width - 1))) !== 0);
 }
 
 /** One font's glyphs indexed for exact matching. */
@@ -51,6 +72,8 @@ class GlyphTable {
 	readonly height: number;
 	readonly full: number;
 	private readonly byHash = new Map<number, Glyph[]>();
+	/** Glyphs whose top-left pixel is background, by a hash of their rows with the underline row cleared. */
+	private readonly byUnderlined = new Map<number, Glyph[]>();
 	/** Per row, the normalised row masks any glyph has: a misaligned cell fails within a few rows. */
 	readonly rowSets: Set<number>[];
 
@@ -91,9 +114,39 @@ class GlyphTable {
 			norm.forEach((r, y) => this.rowSets[y].add(r));
 			const h = hashRows(norm);
 			const list = this.byHash.get(h) ?? [];
-			list.push({ rows: norm, ch, inverted, cells: new Map() });
+			const glyph: Glyph = { rows: norm, ch, inverted, cells: new Map(), edge: isEdge(rows, font.width) };
+			list.push(glyph);
 			this.byHash.set(h, list);
+			if (!inverted && font.height >= 4) {
+				const u = hashRows(norm.map((r, y) => (y === font.height - 2 ? 0 : r)));
+				this.byUnderlined.set(u, [...(this.byUnderlined.get(u) ?? []), glyph]);
+			}
 		}
+	}
+
+	/**
+	 * The glyph under rasops' underline attribute (row height-2 filled with the foreground):
+	 * the one glyph equal to `rows` on every other row. Several (they differ only on that
+	 * row): none, the cell cannot say which.
+	 */
+	underlined(rows: Int32Array): Glyph | undefined {
+		const u = this.height - 2;
+		let h = 0x811c9dc5;
+		for (let y = 0; y < rows.length; y++) h = Math.imul(h ^ (y === u ? 0 : rows[y]), 0x01000193) ^ (h >>> 15);
+		let found: Glyph | undefined;
+		for (const g of this.byUnderlined.get(h) ?? []) {
+			let same = true;
+			for (let y = 0; y < rows.length; y++) {
+				if (y !== u && g.rows[y] !== rows[y]) {
+					same = false;
+					break;
+				}
+			}
+			if (!same) continue;
+			if (found && found.ch !== g.ch) return undefined;
+			found = g;
+		}
+		return found;
 	}
 
 	/** The glyphs whose normalised rows equal `rows` (at most two: a bitmap and its complement). */
@@ -192,10 +245,11 @@ export class GlassReader {
 		}
 		const found = this.detect(px);
 		if (!found) {
-			// A blank frame shows no grid; one of the size last read keeps it (a cleared screen).
-			if (old && !this.hasInk(px)) {
+			// A cleared screen shows no glyphs to find a grid by: the grid of the last frame of
+			// this size is kept if every cell still reads (as blanks, mostly).
+			if (old) {
 				this.readAll(px, old);
-				return this.screen();
+				if (this.unknown === 0) return this.screen();
 			}
 			this.reset();
 			return null;
@@ -274,6 +328,23 @@ export class GlassReader {
 			const fr1 = Math.min(rows, Math.floor((rect.y + rect.h - geo.y) / fh));
 			const dc = dx / fw;
 			const dr = dy / fh;
+			// The common case, a scroll: whole rows move. Move the row arrays (they are never
+			// changed in place), not the cells.
+			if (dc === 0 && fc0 === 0 && fc1 === cols && fr0 === r0 && fr1 === r1 && r0 - dr >= 0 && r1 - dr <= rows) {
+				const src = grid.slice(r0 - dr, r1 - dr);
+				const srcCopied = copied.slice(r0 - dr, r1 - dr);
+				const srcStale = stale.slice((r0 - dr) * cols, (r1 - dr) * cols);
+				for (let r = r0; r < r1; r++) grid[r] = src[r - r0];
+				copied.set(srcCopied, r0);
+				stale.set(srcStale, r0 * cols);
+				// A row array now in two places must be copied again before a change to either.
+				const uses = new Map<Cell[], number>();
+				for (const row of grid) uses.set(row, (uses.get(row) ?? 0) + 1);
+				for (let r = 0; r < rows; r++) if (uses.get(grid[r])! > 1) copied[r] = 0;
+				if (cursor && cursor.row >= r0 - dr && cursor.row < r1 - dr) cursor = { row: cursor.row + dr, col: cursor.col };
+				else if (cursor && cursor.row >= r0 && cursor.row < r1) cursor = undefined;
+				continue;
+			}
 			// Take the source cells first: source and destination may overlap.
 			const moved: { r: number; c: number; cell: Cell; stale: number }[] = [];
 			let cursorMoved: { row: number; col: number } | undefined;
@@ -363,6 +434,13 @@ export class GlassReader {
 		const rows = this.rows.subarray(0, t.height);
 		let found = t.lookup(rows, this.hash);
 		let underline = false;
+		if (!found && t.height >= 4 && rows[t.height - 2] === t.full) {
+			// rasops' underline attribute: the second row from the bottom filled with the
+			// foreground over the glyph, which is then known by its other rows.
+			const plain = t.underlined(rows);
+			if (plain?.ch === ' ') return this.blank(this.c0);
+			if (plain) found = [plain];
+		}
 		if (!found) {
 			// Linux's fbcon cursor: the bottom 1 or 2 pixel rows XOR'd.
 			for (const n of [2, 1]) {
@@ -433,13 +511,6 @@ export class GlassReader {
 		return cell;
 	}
 
-	private hasInk(px: Pixels): boolean {
-		const d = px.data;
-		const first = d[0];
-		for (let i = 1; i < d.length; i++) if (d[i] !== first) return true;
-		return false;
-	}
-
 	/**
 	 * Find the font and the grid's origin: sample ink pixels (a pixel unlike its left
 	 * neighbour) across the frame; for every font and every origin within one cell, count
@@ -502,7 +573,10 @@ export class GlassReader {
 		if (kind === Kind.Unknown) return -1;
 		const rows = this.rows.subarray(0, t.height);
 		const found = t.lookup(rows, this.hash);
-		if (found) return found.some((g) => g.ch !== '' && g.ch !== ' ') ? 1 : -1;
+		if (found) {
+			if (found.some((g) => g.edge)) return 0;
+			return found.some((g) => g.ch !== '' && g.ch !== ' ') ? 1 : -1;
+		}
 		for (const n of [2, 1]) {
 			const alt = this.alt.subarray(0, t.height);
 			alt.set(rows);

@@ -5,6 +5,14 @@
 /** Only this much of a line is looked at; the bytes still count for offsets and dmesg. */
 export const MAX_LINE = 4096;
 
+/**
+ * A bigger chunk is split (after a LF where it can) and decoded piece by piece. V8 keeps
+ * a decoded string of a few hundred KiB in its large-object space, in pages of its own
+ * that are mapped, faulted in and unmapped again for every chunk: decoding 1 MiB at a
+ * time cost more than all the parsing. Pieces of this size stay in the young generation.
+ */
+const PIECE = 64 * 1024;
+
 export interface RawLine {
 	/** latin1 text without the LF, capped at MAX_LINE chars. */
 	text: string;
@@ -131,6 +139,22 @@ export class LineSplitter {
 
 	push(data: Uint8Array): void {
 		const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+		if (buf.length <= PIECE) {
+			this.pushPiece(buf);
+			return;
+		}
+		for (let from = 0; from < buf.length; ) {
+			let to = buf.length;
+			if (to - from > PIECE) {
+				to = buf.lastIndexOf(10, from + PIECE - 1) + 1;
+				if (to <= from) to = from + PIECE;
+			}
+			this.pushPiece(buf.subarray(from, to));
+			from = to;
+		}
+	}
+
+	private pushPiece(buf: Buffer): void {
 		let pos = 0;
 		const n = buf.length;
 		// One decode per chunk; lines are slices of it. Whatever is kept longer goes through own().

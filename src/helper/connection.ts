@@ -133,13 +133,30 @@ export class HelperConnection extends EventEmitter {
 	}
 
 	private dispatch(frames: Frame[]): boolean {
+		// Output frames that follow on from each other in one read go out as one 'output':
+		// the daemon's work per chunk (parser, screen, one frame per viewer) is then paid
+		// once per read, not once per small console read of the helper.
+		let run: Buffer[] = [];
+		let runOffset = 0;
+		let runEnd = 0;
+		const flush = () => {
+			if (!run.length) return;
+			const bytes = run.length === 1 ? run[0] : Buffer.concat(run);
+			run = [];
+			this.emit('output', runOffset, bytes);
+		};
 		for (const f of frames) {
 			if (this.closed) return false;
 			try {
 				if (f.kind === T_OUTPUT) {
 					const { offset, bytes } = parseOutput(f.payload);
-					this.emit('output', offset, bytes);
+					if (run.length && offset !== runEnd) flush();
+					if (!run.length) runOffset = offset;
+					run.push(bytes);
+					runEnd = offset + bytes.length;
 				} else if (f.kind === T_EVENT) {
+					flush();
+					if (this.closed) return false;
 					this.emit('event', parseJsonPayload(f.payload));
 				} else {
 					throw new Error('a second hello');
@@ -148,6 +165,12 @@ export class HelperConnection extends EventEmitter {
 				this.fail(e as Error);
 				return false;
 			}
+		}
+		try {
+			if (!this.closed) flush();
+		} catch (e) {
+			this.fail(e as Error);
+			return false;
 		}
 		return true;
 	}

@@ -3,6 +3,7 @@
 // nothing here holds more than a piece of the log, plus what the parser keeps (it is
 // bounded) and the few lines a report quotes. `scan` reads files the same way.
 import { open } from 'node:fs/promises';
+import { UserError, errorMessage } from '../common/errors.ts';
 import { GuestParser, dmesgRange, reportLines, sendbugReport, stripCrlf, type GuestSummary, type ReportInput } from '../guest/index.ts';
 
 const CHUNK = 1 << 20;
@@ -14,7 +15,13 @@ const MAX_QUOTED = 1 << 20;
  * it returns false. Asynchronous, so a TUI stays responsive while a big log is read.
  */
 export async function forEachLogChunk(path: string, fn: (chunk: Buffer, offset: number) => boolean | void, start = 0, end = Infinity): Promise<void> {
-	const f = await open(path, 'r');
+	let f;
+	try {
+		f = await open(path, 'r');
+	} catch (err) {
+		// `EACCES: permission denied, open '/x'` -> `/x: permission denied`
+		throw new UserError(`${path}: ${errorMessage(err).replace(/^[A-Z]+: /, '').replace(/, \w+(?: .*)?$/, '')}`);
+	}
 	try {
 		const buf = Buffer.allocUnsafe(CHUNK);
 		for (let pos = start; pos < end; ) {

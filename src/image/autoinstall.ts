@@ -17,7 +17,7 @@ export interface ResponseOptions {
 	timezone?: string;
 	/** The installer's set selection, e.g. "-game* -x*" (default: its own). */
 	sets?: string;
-	/** Release directory on the mirror for the sets, e.g. pub/OpenBSD/7.9/arm64. */
+	/** Release directory on the mirror for the sets, e.g. pub/OpenBSD/7.9/arm64 (or SETS_DIRECTORY). */
 	setsDirectory?: string;
 	setsServer?: string;
 }
@@ -99,14 +99,52 @@ export class RequestSplitter {
 	}
 }
 
-/** One HTTP/1.0 response (Content-Length, then the client closes). */
-export function httpResponse(status: 200 | 400 | 404, body: Buffer, head = false): Buffer {
+/** The head of an HTTP/1.0 response of `length` bytes (the client closes after them). */
+export function httpHead(status: 200 | 400 | 404, length: number): Buffer {
 	const reason = { 200: 'OK', 400: 'Bad Request', 404: 'Not Found' }[status];
-	const header = `HTTP/1.0 ${status} ${reason}\r\nContent-Type: ${status === 200 ? 'application/octet-stream' : 'text/plain'}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
-	return head ? Buffer.from(header, 'latin1') : Buffer.concat([Buffer.from(header, 'latin1'), body]);
+	return Buffer.from(`HTTP/1.0 ${status} ${reason}\r\nContent-Type: ${status === 200 ? 'application/octet-stream' : 'text/plain'}\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n`, 'latin1');
+}
+
+/** One HTTP/1.0 response: head and body (only the head for HEAD). */
+export function httpResponse(status: 200 | 400 | 404, body: Buffer, head = false): Buffer {
+	return head ? httpHead(status, body.length) : Buffer.concat([httpHead(status, body.length), body]);
+}
+
+/** Where the cached sets are served (the response file's "Server directory"). */
+export const SETS_DIRECTORY = 'sets';
+
+/** The file a /sets/ path names, if it is one we may serve: a plain name, nothing else. */
+export function setsFile(path: string): string | undefined {
+	const m = /^\/sets\/([A-Za-z0-9_+-][A-Za-z0-9._+-]{0,127})$/.exec(path);
+	if (!m || m[1].endsWith('.part') || m[1].endsWith('.tmp')) return undefined;
+	return m[1];
+}
+
+/** index.txt as the installer reads it (`ls -ln` lines; it uses the last word). */
+export function indexText(files: Array<{ name: string; size: number }>): string {
+	return files.map((f) => `-rw-r--r--  1 0  0  ${f.size} Jan  1 00:00 ${f.name}\n`).join('');
 }
 
 /** The paths the installer asks for: MAC-install.conf, then install.conf (an upgrade is not ours to answer). */
 export function isResponsePath(path: string): boolean {
 	return /^\/(?:[0-9a-f]{2}(?::[0-9a-f]{2}){5}-)?install\.conf$/.test(path);
+}
+
+/** How many times obsdtui answers "Response file location?" before leaving it to a person. */
+export const MAX_LOCATION_ANSWERS = 3;
+
+/**
+ * What to type at the installer's prompt, if it is one of the two an unattended install
+ * must get past: the first question (Autoinstall), and the response file's location, which
+ * the installer cannot guess (it asks DHCP's next-server, QEMU's host alias 10.0.2.2, not
+ * the guestfwd address). `text` is the console text since obsdtui last answered (escapes
+ * removed); only a prompt at its very end counts.
+ */
+export function installerAnswer(text: string, locationAnswers: number): { prompt: string; answer: string } | undefined {
+	const last = text.slice(text.lastIndexOf('\n') + 1).replace(/\r/g, '');
+	if (/\(I\)nstall, \(U\)pgrade, \(A\)utoinstall or \(S\)hell\? $/.test(last)) return { prompt: 'install mode', answer: 'a' };
+	if (/^Response file location\? (\[[^\]]*\] )?$/.test(last) && locationAnswers < MAX_LOCATION_ANSWERS) {
+		return { prompt: 'response file location', answer: AUTOINSTALL_URL };
+	}
+	return undefined;
 }

@@ -19,7 +19,7 @@ import { UserError } from '../common/errors.ts';
 import { makePrivateDir, vmDir } from '../common/paths.ts';
 import { parseSpec, type GpuSpec, type NetSpec, type VmSpec } from '../common/spec.ts';
 import { findQemu } from '../helper/qemu.ts';
-import { checkVersion, fetchImage, type FetchEvent } from './fetch.ts';
+import { checkVersion, DEFAULT_ARCH, fetchImage, imageCacheRoot, type FetchEvent } from './fetch.ts';
 
 export interface CreateOptions {
 	name: string;
@@ -40,6 +40,8 @@ export interface CreateOptions {
 	onEvent?: (e: FetchEvent) => void;
 	/** An autoinstall(8) response file's text: kept as vms/NAME/install.conf and served to the guest. */
 	autoinstall?: string;
+	/** Serve the cached, verified sets of the release to the installer too (autoinstall). */
+	setsFromCache?: boolean;
 }
 
 export interface Created {
@@ -61,9 +63,9 @@ export function parseSize(text: string): number {
 	return bytes;
 }
 
-/** Whether --from names a file rather than a release. */
+/** Whether --from names a file rather than a release: anything that is not 7.9 or snapshots. */
 function isPath(from: string): boolean {
-	return from.includes('/') || existsSync(from);
+	return from.includes('/') || !(from === 'snapshots' || /^\d\.\d$/.test(from));
 }
 
 function qemuImg(): string {
@@ -102,7 +104,7 @@ async function media(opts: CreateOptions): Promise<string> {
 		} catch {
 			// below
 		}
-		if (!ok) throw new UserError(`--from ${opts.from}: no such image file`);
+		if (!ok) throw new UserError(`--from ${opts.from}: not a release (like 7.9), snapshots, or an image file`);
 		return path;
 	}
 	const r = await fetchImage({
@@ -120,6 +122,12 @@ async function media(opts: CreateOptions): Promise<string> {
 export async function createVm(opts: CreateOptions): Promise<Created> {
 	const dir = vmDir(opts.name);
 	if (existsSync(join(dir, 'spec.json'))) throw new UserError(`a VM named '${opts.name}' exists already ('obsdtui rm ${opts.name}' first)`);
+	if (opts.setsFromCache && (opts.autoinstall === undefined || isPath(opts.from))) {
+		throw new UserError('--sets-from-cache needs --autoinstall and a release or snapshots in --from');
+	}
+	if (opts.autoinstall !== undefined && opts.backend === 'apple') {
+		throw new UserError('--autoinstall: the apple backend has no way to hand the guest a response file without a host TCP port (see "Getting OpenBSD" in the user guide)');
+	}
 	// The media first: a failed fetch must leave no half-made VM behind.
 	const mediaPath = await media(opts);
 	const existed = existsSync(dir);
@@ -137,12 +145,10 @@ export async function createVm(opts: CreateOptions): Promise<Created> {
 			...(opts.net ? { net: opts.net } : {}),
 		};
 		if (opts.autoinstall !== undefined) {
-			if (opts.backend === 'apple') {
-				throw new UserError('--autoinstall: the apple backend has no way to hand the guest a response file without a host TCP port (see "Getting OpenBSD" in the user guide)');
-			}
 			const file = join(dir, 'install.conf');
 			writeFileSync(file, opts.autoinstall, { mode: 0o600 });
 			raw.autoinstall = file;
+			if (opts.setsFromCache) raw.autoinstallSets = join(imageCacheRoot(), opts.from, opts.arch ?? DEFAULT_ARCH);
 		}
 		const spec = parseSpec(raw, opts.name, 'create');
 		writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n', { mode: 0o600 });

@@ -5,6 +5,7 @@
 // their real names:
 //   SHA256.sig                 written after its signature verified
 //   miniroot79.img             renamed into place after its SHA256 matched the signed list
+//   .miniroot79.img.lock       the pid of the obsdtui downloading it (one at a time)
 //   miniroot79.img.<sha>.part  an interrupted download, never trusted and never used except
 //                              to resume the same file (<sha>: the first 16 hex digits of the
 //                              SHA256 it must end up with; another SHA256 is another file).
@@ -261,8 +262,14 @@ async function download(url: string, part: string, file: string, stallMs: number
 	// At most 10 progress events a second, and the last state always shown (a transfer that
 	// pauses must not leave an older count on the screen).
 	let trailing: NodeJS.Timeout | undefined;
+	let finished = false;
 	const progress = () => {
+		// Called by the timer or directly (a busy event loop may run a late chunk before a
+		// due timer): either way no other progress event may still be pending, or one could
+		// arrive after 'done'.
+		clearTimeout(trailing);
 		trailing = undefined;
+		if (finished) return;
 		const now = Date.now();
 		lastEmit = now;
 		const rate = (bytes - offset) / Math.max((now - started) / 1000, 0.001);
@@ -282,6 +289,7 @@ async function download(url: string, part: string, file: string, stallMs: number
 		const why = r.stalled() ?? (err instanceof TransferError ? err.message : `the connection broke (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
 		throw new TransferError(`${file}: ${why} after ${bytes}${total !== undefined ? ` of ${total}` : ''} bytes; run again to resume`);
 	} finally {
+		finished = true;
 		clearTimeout(trailing);
 		r.stop();
 		closeSync(fd);
@@ -323,6 +331,37 @@ function dropOtherParts(dir: string, file: string, keep: string): void {
 	for (const name of readdirSync(dir)) {
 		if (name.startsWith(`${file}.`) && name.endsWith('.part') && join(dir, name) !== keep) rmSync(join(dir, name), { force: true });
 	}
+}
+
+function alivePid(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (err) {
+		return (err as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+/**
+ * One download of a file at a time: a second obsdtui writing the same .part would mix two
+ * transfers. The lock file holds the owner's pid; a dead owner's lock is taken over.
+ */
+function lockFile(dir: string, file: string): () => void {
+	const lock = join(dir, `.${file}.lock`);
+	for (let attempt = 0; attempt < 2; attempt++) {
+		try {
+			writeFileSync(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+			return () => rmSync(lock, { force: true });
+		} catch (err) {
+			if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+			const owner = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+			if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alivePid(owner)) {
+				throw new UserError(`${file} is being fetched by another obsdtui (pid ${owner}); wait for it, it fills the same cache`);
+			}
+			rmSync(lock, { force: true });
+		}
+	}
+	throw new UserError(`cannot lock ${lock}`);
 }
 
 /** Fetch (or find in the cache) one verified file. Errors are UserErrors with one line. */
@@ -382,19 +421,24 @@ export async function fetchImage(opts: FetchOptions): Promise<FetchResult> {
 		rmSync(path, { force: true });
 	}
 	const part = join(dir, `${file}.${want.slice(0, 16)}.part`);
-	dropOtherParts(dir, file, part);
+	const unlock = lockFile(dir, file);
 	try {
-		await download(`${base}/${file}`, part, file, stallMs, emit);
-	} catch (err) {
-		if (err instanceof TransferError) throw new UserError(err.message);
-		throw err;
+		dropOtherParts(dir, file, part);
+		try {
+			await download(`${base}/${file}`, part, file, stallMs, emit);
+		} catch (err) {
+			if (err instanceof TransferError) throw new UserError(err.message);
+			throw err;
+		}
+		const got = await hashFile(part);
+		if (got !== want) {
+			rmSync(part, { force: true });
+			throw new UserError(`${file}: SHA256 mismatch (got ${got}, the signed list says ${want}); the download was removed`);
+		}
+		renameSync(part, path);
+	} finally {
+		unlock();
 	}
-	const got = await hashFile(part);
-	if (got !== want) {
-		rmSync(part, { force: true });
-		throw new UserError(`${file}: SHA256 mismatch (got ${got}, the signed list says ${want}); the download was removed`);
-	}
-	renameSync(part, path);
 	emit({ event: 'verified', file, path, sha256: want, key: key.name, cached: false });
 	return { path, sha256: want, key: key.name, cached: false };
 }

@@ -64,25 +64,38 @@ function isSize(n: unknown): n is number {
 	return typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 1000;
 }
 
+/** Bytes of output per event at most: a log may be bigger than one string can hold. */
+const MAX_EVENT = 1 << 20;
+
 /**
- * An asciicast v2 recording of a console log. `index` holds the helper's `t OFFSET UNIXMS`
- * records: the byte at OFFSET arrived at UNIXMS. Bytes before the first record get time 0.
+ * An asciicast v2 recording of a console log, line by line. `index` holds the helper's
+ * `t OFFSET UNIXMS` records: the byte at OFFSET arrived at UNIXMS. Bytes before the first
+ * record get time 0. The log is read through `read(start, end)` in pieces of at most
+ * 1 MiB (a log may be 4 GiB, more than Node holds in one buffer or string); a longer
+ * stretch between two records becomes several events with the same time.
  */
-export function toAsciicast(bytes: Buffer, index: { offset: number; ms: number }[], cols: number, rows: number): string {
-	const marks = index.filter((m) => m.offset >= 0 && m.offset < bytes.length).sort((a, b) => a.offset - b.offset);
+export function* asciicastLines(size: number, index: { offset: number; ms: number }[], cols: number, rows: number, read: (start: number, end: number) => Buffer): Generator<string> {
+	const marks = index.filter((m) => m.offset >= 0 && m.offset < size).sort((a, b) => a.offset - b.offset);
 	const start = marks.length ? marks[0].ms : 0;
 	const header: Record<string, unknown> = { version: 2, width: cols, height: rows };
 	if (marks.length) header.timestamp = Math.floor(start / 1000);
-	let out = JSON.stringify(header) + '\n';
+	yield JSON.stringify(header) + '\n';
 	// One decoder across events: a UTF-8 character split by a record boundary stays whole.
 	const decoder = new TextDecoder('utf-8');
 	let t = 0;
-	const cuts = [0, ...marks.map((m) => m.offset), bytes.length];
+	const cuts = [0, ...marks.map((m) => m.offset), size];
 	const times = [0, ...marks.map((m) => (m.ms - start) / 1000)];
 	for (let i = 0; i < cuts.length - 1; i++) {
 		t = Math.max(t, times[i]);
-		const data = decoder.decode(bytes.subarray(cuts[i], cuts[i + 1]), { stream: i < cuts.length - 2 });
-		if (data) out += JSON.stringify([Number(t.toFixed(6)), 'o', data]) + '\n';
+		for (let pos = cuts[i], end = pos; pos < cuts[i + 1]; pos = end) {
+			end = Math.min(cuts[i + 1], pos + MAX_EVENT);
+			const data = decoder.decode(read(pos, end), { stream: end < size });
+			if (data) yield JSON.stringify([Number(t.toFixed(6)), 'o', data]) + '\n';
+		}
 	}
-	return out;
+}
+
+/** asciicastLines() of a log in memory, as one string. */
+export function toAsciicast(bytes: Buffer, index: { offset: number; ms: number }[], cols: number, rows: number): string {
+	return [...asciicastLines(bytes.length, index, cols, rows, (s, e) => bytes.subarray(s, e))].join('');
 }

@@ -28,6 +28,8 @@ export function MtuPanel({ report, width }: { report: NetReport | null; width: n
 	const wireLine = wire
 		? `wire max ${wire.largestIn} B, ${wire.framesIn} frames${wire.probe.state === 'done' ? `, probe ${wire.probe.mtu}` : wire.probe.state === 'running' ? ', probing' : ''}`
 		: `wire ${NA}`;
+	// Frame sizes from the guest, by bucket (the largest size of each), where any were seen.
+	const sizes = wire?.histogram.filter(([, n]) => n > 0).map(([max, n]) => `≤${max}:${n}`) ?? [];
 	return (
 		<Box flexDirection="column" width={width}>
 			<Text color={verdictColor[verdict.code]} wrap="wrap">
@@ -36,6 +38,7 @@ export function MtuPanel({ report, width }: { report: NetReport | null; width: n
 			<Text wrap="truncate-end" dimColor={!host}>{hostLine}</Text>
 			<Text wrap="truncate-end" dimColor={!guest}>{guestLine}</Text>
 			<Text wrap="truncate-end" dimColor={!wire}>{wireLine}</Text>
+			{sizes.length > 0 && <Text wrap="wrap">sizes {sizes.join(' ')}</Text>}
 		</Box>
 	);
 }

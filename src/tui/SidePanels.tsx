@@ -44,6 +44,11 @@ export function SidePanels({ vm, details, width, height, depth, nowMs }: SidePan
 					<Text dimColor>{vm.stage ? `stage: ${vm.stage}` : 'timeline not available'}</Text>
 				)}
 			</Panel>
+			{details?.recorded && (
+				<Text dimColor wrap="truncate-end">
+					{details.recorded}:
+				</Text>
+			)}
 			<Panel title="Network MTU" width={width}>
 				<MtuPanel report={details?.net ?? null} width={width} />
 			</Panel>

@@ -8,7 +8,7 @@ import type { AttachMode, ConsoleFeed, ConsoleSession, VmDetails, VmSummary } fr
 /** How often the side column's evidence is refreshed for a live VM. */
 const DETAILS_MS = 1000;
 /** The framebuffer thumbnail's size in cells (half blocks: twice as many pixel rows). */
-const THUMB = { cols: 28, rows: 7 };
+export const THUMB = { cols: 28, rows: 7 };
 
 function summary(vm: VmInfo): VmSummary {
 	return {

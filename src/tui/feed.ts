@@ -41,6 +41,8 @@ export interface VmDetails {
 	previous: Stage[] | null;
 	net: NetReport | null;
 	screen: ScreenReport | null;
+	/** Set when net and screen are not live but saved from a run ("recorded from ..."). */
+	recorded?: string;
 }
 
 /** Emits 'vms' (list: VmSummary[]) whenever the list or a VM's state changes. */

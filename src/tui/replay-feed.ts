@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { Recording } from '../term/recording.ts';
 import { GuestParser } from '../guest/index.ts';
 import { sendbugReport } from '../guest/index.ts';
-import { replayNetReport, replayScreenReport } from '../devices/replay.ts';
+import { replayNetReport, replayScreenReport, type RecordedDevices } from '../devices/replay.ts';
 import type { AttachMode, ConsoleFeed, ConsoleSession, VmDetails, VmSummary } from './feed.ts';
 
 export interface ReplaySpec {
@@ -15,6 +15,8 @@ export interface ReplaySpec {
 	log: string;
 	/** Playback speed factor; Infinity plays everything at once. */
 	speed?: number;
+	/** MTU and framebuffer evidence saved from the run, shown once playback reaches `at`. */
+	devices?: RecordedDevices;
 }
 
 // The guest parser decides a prompt stage once output has been quiet this long.
@@ -61,11 +63,15 @@ class Player extends EventEmitter {
 	details(): VmDetails {
 		if (!this.cachedDetails || Date.now() - this.detailsAt >= DETAILS_MS) {
 			const summary = this.parser.summary();
+			const rec = this.spec.devices;
+			// Evidence taken at `at` is not shown before the recording gets there.
+			const reached = rec && (this.done || (this.next > 0 && this.spec.recording.chunks[this.next - 1].t >= rec.at));
 			this.cachedDetails = {
 				stages: summary.boots.at(-1)?.stages ?? [],
 				previous: summary.boots.at(-2)?.stages ?? null,
-				net: replayNetReport(summary),
-				screen: replayScreenReport(summary),
+				net: reached ? rec.net : replayNetReport(summary),
+				screen: reached ? rec.screen : replayScreenReport(summary),
+				...(rec ? { recorded: reached ? rec.source : `${rec.source}, shown from ${Math.ceil(rec.at)} s` } : {}),
 			};
 			this.detailsAt = Date.now();
 		}

@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox } from '../helpers/cli.ts';
@@ -33,7 +34,7 @@ before(async () => {
 	key = makeKey(join(work, 'keys'), 'test-79');
 	const img = join(work, 'standin.img');
 	buildStandIn(guest as TestGuest, img, `${(guest as TestGuest).append} obsdtui.ip=10.0.2.15/24`);
-	publish(join(work, 'www'), '7.9', 'arm64', { 'miniroot79.img': readFileSync(img) }, key);
+	publish(join(work, 'www'), '7.9', 'arm64', { 'miniroot79.img': readFileSync(img), 'base79.tgz': BASE_SET }, key);
 	mirror = new Mirror(join(work, 'www'));
 	await mirror.start();
 });
@@ -45,6 +46,8 @@ after(async () => {
 });
 
 const HANG_GUARD = 420_000;
+// A stand-in install set: its bytes only have to arrive intact.
+const BASE_SET = randomBytes(300 * 1024 + 7);
 
 function create(name: string, ...extra: string[]) {
 	return box.run(['create', name, '--from', '7.9', '--mirror', mirror.url, '--key', key.pub, '--disk-size', '1G', '--mem', '512', '--cpus', '1', ...extra], { timeoutMs: 120_000 });
@@ -84,7 +87,9 @@ test('--autoinstall: the response file reaches the guest at 10.0.2.100, with no 
 	if (missing) return t.skip(missing);
 	const sshKey = join(work, 'id_ed25519.pub');
 	writeFileSync(sshKey, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl puffy@example\n');
-	const r = await create('c2', '--autoinstall', '--hostname', 'puffy', '--root-ssh-key', sshKey, '--timezone', 'Europe/Berlin');
+	// A set in the cache, served to the installer instead of the mirror's.
+	await box.ok(['image', 'fetch', '7.9', '--file', 'base79.tgz', '--mirror', mirror.url, '--key', key.pub]);
+	const r = await create('c2', '--autoinstall', '--hostname', 'puffy', '--root-ssh-key', sshKey, '--timezone', 'Europe/Berlin', '--sets-from-cache');
 	assert.equal(r.code, 0, r.stderr);
 	const conf = join(box.vmDir('c2'), 'install.conf');
 	assert.match(r.stdout, /response file \S+install\.conf \(served at http:\/\/10\.0\.2\.100\/install\.conf\)/);
@@ -92,8 +97,8 @@ test('--autoinstall: the response file reaches the guest at 10.0.2.100, with no 
 	assert.match(text, /^System hostname = puffy$/m);
 	assert.match(text, /^Public ssh key for root account = ssh-ed25519 AAAAC3Nza\S+ puffy@example$/m);
 	assert.match(text, /^What timezone are you in = Europe\/Berlin$/m);
-	assert.match(text, /^HTTP Server = 127\.0\.0\.1:\d+$/m);
-	assert.match(text, /^Server directory = pub\/OpenBSD\/7\.9\/arm64$/m);
+	assert.match(text, /^HTTP Server = 10\.0\.2\.100$/m);
+	assert.match(text, /^Server directory = sets$/m);
 
 	await box.ok(['up', 'c2']);
 	assert.ok(existsSync(join(box.vmDir('c2'), 'autoinstall.sock')), 'the daemon is not serving the response file');
@@ -109,6 +114,26 @@ test('--autoinstall: the response file reaches the guest at 10.0.2.100, with no 
 	await box.ok(['wait', 'c2', '--for', 'AI-404 rc=\\d', '--timeout', '120'], { timeoutMs: 140_000 });
 	assert.match(await box.ok(['log', 'c2']), /AI-404 rc=1/);
 	assert.match(await box.ok(['log', 'c2', '--audit']), /autoinstall: GET \/install\.conf 200/);
+
+	// The cached set, through the same socket, intact; the index names what is cached.
+	await box.ok(['send', 'c2', 'wget -q -O - http://10.0.2.100/sets/base79.tgz | sha256sum; wget -q -O - http://10.0.2.100/sets/index.txt; echo "SETS-END"']);
+	await box.ok(['wait', 'c2', '--for', 'SETS-END\\r?\\n', '--timeout', '120'], { timeoutMs: 140_000 });
+	const sets = (await box.ok(['log', 'c2'])).split('index.txt; echo "SETS-END"').at(-1) as string;
+	assert.match(sets, new RegExp(`^${createHash('sha256').update(BASE_SET).digest('hex')}  -\\r?$`, 'm'));
+	assert.match(sets, new RegExp(`^-rw-r--r--  1 0  0  ${BASE_SET.length} Jan  1 00:00 base79\\.tgz\\r?$`, 'm'));
+	assert.match(sets, /^-rw-r--r--  1 0  0  \d+ Jan  1 00:00 miniroot79\.img\r?$/m);
+
+	// An installer STAND-IN in the real guest: OpenBSD's two questions, answered by the
+	// daemon. (\040: the echo of this command line must not itself end like a prompt.)
+	await box.ok(['send', 'c2', "printf '(I)nstall, (U)pgrade, (A)utoinstall or (S)hell?\\040'; read m; echo \"mode=$m\"; printf 'Response file location? [http://10.0.2.2/install.conf]\\040'; read u; wget -q -O - \"$u\" | sed 's/^/GOT: /'; echo \"AI-STANDIN-END\""]);
+	await box.ok(['wait', 'c2', '--for', 'AI-STANDIN-END\\r?\\n', '--timeout', '120'], { timeoutMs: 140_000 });
+	const installer = (await box.ok(['log', 'c2'])).split('(A)utoinstall or (S)hell? ').at(-1) as string;
+	assert.match(installer, /^a\r?\nmode=a\r?\n/);
+	assert.match(installer, /Response file location\? \[http:\/\/10\.0\.2\.2\/install\.conf\] http:\/\/10\.0\.2\.100\/install\.conf\r?\n/);
+	assert.match(installer, /^GOT: System hostname = puffy\r?$/m);
+	const audit = await box.ok(['log', 'c2', '--audit']);
+	assert.match(audit, /autoinstall: typed 'a' at the installer's install mode prompt/);
+	assert.match(audit, /autoinstall: typed 'http:\/\/10\.0\.2\.100\/install\.conf' at the installer's response file location prompt/);
 
 	// No listening TCP socket belongs to the daemon, the helper or QEMU.
 	const helper = Number(readFileSync(join(box.vmDir('c2'), 'helper.pid'), 'utf8'));

@@ -6,6 +6,8 @@
 // over VNC.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Sandbox } from '../helpers/cli.ts';
 import { testGuest, guestUnavailableReason, type TestGuest } from '../helpers/guest.ts';
 
@@ -50,7 +52,8 @@ test('glass: the framebuffer console read as text, waited on, typed into', async
 	await wait('bright text', '--glass');
 	await serial('glass-text prompt', 'PROMPT');
 	// The prompt stays open (no newline after it): `$` is the end of what the glass shows.
-	assert.equal((await wait('ddb\\{0\\}> $', '--glass')).trim(), 'ddb{0}>');
+	// (Its trailing space shows only beside a cursor, and this guest hides Linux's cursor.)
+	assert.equal((await wait('ddb\\{0\\}> ?$', '--glass')).trim(), 'ddb{0}>');
 	const font = JSON.parse(await box.ok(['ls', '--json'])).vms.find((v: { name: string }) => v.name === 'g1').glass;
 	assert.equal(font.font, 'spleen-8x16');
 
@@ -58,25 +61,45 @@ test('glass: the framebuffer console read as text, waited on, typed into', async
 	await box.ok(['send', 'g1', '--glass', 'echo typed-$((6*7))']);
 	await wait('\ntyped-42\n', '--glass');
 
+	// ddb --collect on the glass: the prompt is found on the glass, the commands typed over
+	// VNC, the answers read back off the glass (a stand-in ddb loop: this guest is Linux).
+	await serial('glass-text ddb', 'DDB');
+	await wait('glass stand-in[^]*ddb\\{0\\}> ?$', '--glass');
+	const report = await box.ok(['ddb', 'g1', '--glass', '--collect', '--yes', '--timeout', '60'], { timeoutMs: 400000 });
+	const evidence = JSON.parse(readFileSync(join(box.vmDir('g1'), 'boot.001.ddb.json'), 'utf8'));
+	assert.match(JSON.stringify(evidence), /\*cpu0: glass stand-in/);
+	assert.match(JSON.stringify(evidence), /panic\(\) at panic\+0x158 \(glass stand-in\)/);
+	assert.match(report, /glass stand-in/);
+	assert.match(await box.ok(['log', 'g1', '--audit']), /typed \d+ keys on the glass/);
+
 	const stream = await box.ok(['log', 'g1', '--glass']);
 	const lines = stream.split('\n');
 	assert.ok(!stream.includes('\ufffd'), `a cell matched no glyph:\n${lines.filter((l) => l.includes('\ufffd')).join('\n')}`);
-	// Each numbered line once, in order; where some are missing, a gap line stands there.
 	const numbered = lines.map((l, i) => ({ i, m: /^glass line (\d{6})$/.exec(l) })).filter((x) => x.m);
 	const numbers = numbered.map((x) => Number(x.m![1]));
+	// The serial-like pace: every line, once, in order, with no gap line among them.
 	assert.deepEqual(numbers.slice(0, SLOW), Array.from({ length: SLOW }, (_, k) => k + 1), 'the slow lines, all of them, once each');
-	for (let k = 1; k < numbered.length; k++) {
+	const slowBlock = lines.slice(numbered[0].i, numbered[SLOW - 1].i + 1);
+	assert.ok(!slowBlock.some((l) => l.startsWith('[glass: ')), 'no gap at the slow pace');
+	// The burst (several screens at once, faster than the display is sent): every number
+	// shown is a real one, and each one missing lies after a gap line. A flood on Linux's
+	// fbcon can show a row caught half redrawn; that is counted, not hidden (docs/glass.md).
+	let repeats = 0;
+	for (let k = SLOW; k < numbered.length; k++) {
 		const [a, b] = [numbers[k - 1], numbers[k]];
-		assert.ok(b > a, `line ${b} after ${a}: out of order or repeated`);
-		if (b !== a + 1) {
+		assert.ok(b >= SLOW + 1 && b <= BURST_END, `line ${b} was never written by the guest`);
+		if (b <= a) repeats++;
+		else if (b !== a + 1) {
 			const between = lines.slice(numbered[k - 1].i + 1, numbered[k].i);
 			assert.ok(between.some((l) => l.startsWith('[glass: ')), `lines ${a + 1}..${b - 1} missing without a gap line`);
 		}
 	}
 	assert.equal(numbers.at(-1), BURST_END);
+	t.diagnostic(`burst: ${new Set(numbers.slice(SLOW)).size} of ${BURST_END - SLOW} lines read, ${repeats} repeated`);
 	for (const want of ['kernel white on blue', 'plain reverse video plain', 'bright text', 'OBSDTUI-GUEST: tty1 ready']) {
 		assert.equal(lines.filter((l) => l === want).length, 1, `exactly one line ${JSON.stringify(want)}`);
 	}
 	assert.ok(lines.includes('ddb{0}> echo typed-$((6*7))'), 'the typed command echoed after the prompt');
 	assert.ok(lines.includes('typed-42'));
+	assert.ok(lines.includes('ddb{0}> show panic'), 'the collector typed on the glass');
 });

@@ -27,8 +27,10 @@ test('net and screen through the daemon: F_MTU accepted at 9000, frames on the w
 	await box.ok(['wait', 'p1', '--for', '# $', '--timeout', '60']);
 
 	// The guest sends jumbo frames to the host end of its wire (answered by the helper).
-	await box.ok(['send', 'p1', 'ping -c 2 -s 8000 10.0.2.1; echo PING-DONE']);
-	await box.ok(['wait', 'p1', '--for', 'PING-DONE', '--new', '--timeout', '60']);
+	// PING-$((40+2)): the answer, not the echoed command line, and no race with `--new`
+	// (on a loaded machine the ping can finish before `wait` has started).
+	await box.ok(['send', 'p1', 'ping -c 2 -s 8000 10.0.2.1; echo PING-$((40+2))']);
+	await box.ok(['wait', 'p1', '--for', 'PING-42', '--timeout', '60']);
 
 	const net = JSON.parse(await box.ok(['net', 'p1', '--json'])) as Record<string, any>;
 	const text = JSON.stringify(net);

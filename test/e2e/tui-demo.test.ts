@@ -66,3 +66,32 @@ test('demo at 80x24: the status line fits, the side column collapses, and the pa
 	tmux.sendKeys('q');
 	await tmux.waitForText('SAME-TTY-2');
 });
+
+test('demo: the Linux test guest shows its recorded MTU and framebuffer evidence in the side column', { skip }, async (t) => {
+	const tmux = await startShell(t, 130, 40);
+	await tmux.waitForText(LAST_LINE, 30000);
+	tmux.type('s');
+	await tmux.waitForText('linux-test-guest');
+	tmux.sendKeys('Down', 'Down', 'Enter');
+	// Values read from share/demo/linux-test-guest.devices.json; only the side column (right
+	// of the 80-column guest pane) counts, since the guest's console mentions 9000 too.
+	const side = () =>
+		tmux
+			.capture()
+			.split('\n')
+			.map((row) => [...row].slice(81).join(''))
+			.join('\n');
+	await tmux.waitFor((s) => s.includes(' linux-test-guest │ '), 10000, 'the Linux test guest attached');
+	await tmux.waitFor(() => /F_MTU accepted: MTU 9000/.test(side()), 30000, 'the recorded MTU panel');
+	const column = side();
+	assert.match(column, /recorded from the Linux test guest:/);
+	assert.match(column, /host 9000, F_MTU acked/);
+	assert.match(column, /wire max 9014 B, 47 frames, probe 9000/);
+	assert.match(column, /≤9014:25/);
+	assert.match(column, /updating \(1024x768\)/);
+	assert.match(column, /1024x768 5% lit/);
+	assert.match(column, /▀{19}/, 'the thumbnail, 19 cells wide');
+	assert.doesNotMatch(column, /not available with this backend/);
+	tmux.sendKeys('q');
+	await tmux.waitForText('SAME-TTY-2');
+});

@@ -1,12 +1,13 @@
-// virtio-gpu on the real guest: the framebuffer panel's evidence follows the guest's
-// display (resolution, updating when it draws, black when it blanks) and the PNG is the
-// screen as QEMU dumps it. One guest boot.
+// virtio-gpu on the real guest: the framebuffer panel's evidence, read over VNC as the
+// daemon does, follows the guest's display (resolution, updating when it draws, black
+// when it blanks) and the PNG holds exactly the picture the panel has. One guest boot.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FramebufferMonitor } from '../../src/devices/framebuffer.ts';
+import { RfbMonitor } from '../../src/devices/framebuffer.ts';
+import { vncSocketPath } from '../../src/helper/qemu.ts';
 import { parsePpm } from '../../src/devices/image.ts';
 import { screenReport } from '../../src/devices/screen.ts';
 import { guestUnavailableReason, testGuest } from '../helpers/guest.ts';
@@ -46,7 +47,7 @@ test('virtio-gpu: resolution, updating, black after blanking, PNG', { timeout: H
 		return;
 	}
 	const lab = await bootLab(t, guest, { gpu: '1024x768' });
-	const mon = new FramebufferMonitor(lab.qmp, { minMs: 200, maxMs: 1000 });
+	const mon = new RfbMonitor({ qmp: lab.qmp, target: { path: vncSocketPath(lab.vmDir) } });
 	t.after(() => mon.close());
 	// Before the guest driver: QEMU's placeholder.
 	const early = await screenReport(mon, null, { fresh: true });
@@ -72,7 +73,8 @@ test('virtio-gpu: resolution, updating, black after blanking, PNG', { timeout: H
 	assert.equal(drawn.verdict.code, 'updating');
 	assert.ok((drawn.host?.nonBlack ?? 0) > 0.001);
 
-	// The PNG holds exactly the pixels of the dump it was made from.
+	// The PNG holds exactly the pixels of the picture it was made from.
+	const picture = mon.rgb()!;
 	const withPng = await screenReport(mon, null, { png: true });
 	const file = join(lab.vmDir, 'screen.png');
 	writeFileSync(file, Buffer.from(withPng.png!, 'base64'));
@@ -80,7 +82,7 @@ test('virtio-gpu: resolution, updating, black after blanking, PNG', { timeout: H
 	assert.equal(dec.status, 0, dec.stderr?.toString());
 	const img = parsePpm(dec.stdout);
 	assert.equal(img.width, Number(w));
-	assert.ok(img.rgb.equals(mon.image!.rgb), 'PNG pixels differ from the screendump');
+	assert.ok(img.rgb.equals(picture.rgb), 'PNG pixels differ from the picture');
 
 	lab.type('blank');
 	const black = await until('a black screen', async () => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NetMonitor, netReport } from '../../src/devices/net.ts';
-import { FramebufferMonitor } from '../../src/devices/framebuffer.ts';
+import { ScreendumpMonitor } from '../../src/devices/framebuffer.ts';
 import { screenReport } from '../../src/devices/screen.ts';
 import { guestUnavailableReason, testGuest } from '../helpers/guest.ts';
 import { bootLab, HANG_GUARD_MS } from './virtio-lab.ts';
@@ -24,7 +24,7 @@ test('mtu=1500 without a GPU', { timeout: HANG_GUARD_MS }, async (t) => {
 	const r = netReport(host, null, null);
 	assert.deepEqual(r.verdict, { code: 'accepted', text: 'F_MTU accepted: MTU 1500', mtu: 1500 });
 
-	const mon = new FramebufferMonitor(lab.qmp);
+	const mon = new ScreendumpMonitor(lab.qmp);
 	t.after(() => mon.close());
 	const s = await screenReport(mon, null, { fresh: true, png: true });
 	assert.deepEqual(s.verdict, { code: 'no-device', text: 'no display device' });

@@ -22,6 +22,11 @@ const rootfs = join(here, 'rootfs');
 // crash text shown by a shell must not look like a crash of the guest.
 const fixturesDir = join(here, '..', 'fixtures', 'openbsd');
 const FIXTURES = ['amd64-panic-fatal_page_fault-dovutimens.txt'];
+// A console font for the glass tests (`zcat ... | loadfont` in the guest): Debian's Spleen
+// 8x16, kept in the repo so the guest does not need the host's fonts-spleen. Only the PSF1
+// size: busybox loadfont rejects Spleen's PSF2 files ("unsupported font type").
+const fonts = join(here, '..', 'fixtures', 'fonts');
+const FONTS = ['spleen-8x16.psfu.gz'];
 
 // Debian builds these as modules; insmod order matters (no modprobe, no modules.dep).
 const MODULES = [
@@ -33,8 +38,6 @@ const MODULES = [
 	'drivers/usb/common/usb-common', 'drivers/usb/core/usbcore', 'drivers/usb/host/xhci-hcd', 'drivers/usb/host/xhci-pci',
 	'drivers/hid/hid', 'drivers/hid/usbhid/usbhid', 'drivers/hid/hid-generic',
 ];
-const SPLEEN_DIR = '/usr/share/consolefonts';
-const SPLEEN = ['8x16', '12x24'];
 // console=ttyAMA0 last: it becomes /dev/console, where init's shell and messages go.
 const APPEND = 'console=tty1 console=ttyAMA0';
 
@@ -147,7 +150,7 @@ function sourceFiles(dir) {
 
 function cacheKey(pkgs) {
 	const h = createHash('sha256');
-	for (const f of [fileURLToPath(import.meta.url), ...sourceFiles(rootfs), ...FIXTURES.map((x) => join(fixturesDir, x))]) {
+	for (const f of [fileURLToPath(import.meta.url), ...sourceFiles(rootfs), ...FIXTURES.map((x) => join(fixturesDir, x)), ...FONTS.map((x) => join(fonts, x))]) {
 		h.update(relative(here, f)).update('\0').update(readFileSync(f)).update('\0');
 		h.update(String(statSync(f).mode & 0o111));
 	}
@@ -190,13 +193,8 @@ function buildInitramfs(x, kver) {
 		cpio.file(rel, readFileSync(f), statSync(f).mode & 0o777);
 	}
 	cpio.symlink('bin/unblank', 'blank');
-	// Spleen from Debian's fonts-spleen, for the glass tests: busybox loadfont puts it on tty1.
 	for (const d of ['usr', 'usr/share', 'usr/share/consolefonts']) cpio.dir(d);
-	for (const size of SPLEEN) {
-		const font = join(SPLEEN_DIR, `spleen-${size}.psfu.gz`);
-		if (!existsSync(font)) throw new Error(`${font} is missing: install Debian's fonts-spleen`);
-		cpio.file(`usr/share/consolefonts/spleen-${size}.psfu.gz`, readFileSync(font));
-	}
+	for (const f of FONTS) cpio.file(`usr/share/consolefonts/${f}`, readFileSync(join(fonts, f)));
 	cpio.dir('root/fixtures');
 	for (const f of FIXTURES) cpio.file(`root/fixtures/${f}`, readFileSync(join(fixturesDir, f)));
 	const names = [];

@@ -10,18 +10,28 @@ import type { Cell, GlassScreen } from '../../src/glass/types.ts';
 const FG = 0xc7c7c7;
 const BG = 0x00007f;
 
+// Screens share their cells: a row with the same text is the same (never modified) array,
+// so thousands of screens fit in memory for the property tests and the bench.
+const rowCache = new Map<string, Cell[]>();
+function cellsOf(text: string, cols: number): Cell[] {
+	const key = `${cols}\0${text}`;
+	let row = rowCache.get(key);
+	if (!row) {
+		const chars = [...text];
+		row = [];
+		for (let c = 0; c < cols; c++) {
+			const ch = chars[c] ?? ' ';
+			row.push({ ch, fg: ch === ' ' ? BG : FG, bg: BG });
+		}
+		rowCache.set(key, row);
+	}
+	return row;
+}
+
 /** A GlassScreen of `rows` x `cols` showing `lines` from the top (missing rows are blank). */
 export function screenOf(lines: string[], geo: { cols: number; rows: number; cursor?: { row: number; col: number } }): GlassScreen {
 	const cells: Cell[][] = [];
-	for (let r = 0; r < geo.rows; r++) {
-		const text = [...(lines[r] ?? '')];
-		const row: Cell[] = [];
-		for (let c = 0; c < geo.cols; c++) {
-			const ch = text[c] ?? ' ';
-			row.push({ ch, fg: ch === ' ' ? BG : FG, bg: BG });
-		}
-		cells.push(row);
-	}
+	for (let r = 0; r < geo.rows; r++) cells.push(cellsOf(lines[r] ?? '', geo.cols));
 	return {
 		font: 'spleen-8x16',
 		cellWidth: 8,

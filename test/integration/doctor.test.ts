@@ -79,7 +79,7 @@ test('on this machine: qemu with its version, and the exit status says whether a
 	assert.equal(byName(out.checks, 'runtime').status, 'ok');
 	assert.deepEqual(
 		out.checks.map((c) => c.name),
-		['node', 'qemu-system-aarch64', 'firmware', 'accel', 'compiler', 'helper', 'runtime', 'state', 'tmux'],
+		['node', 'qemu-system-aarch64', 'firmware', 'accel', 'compiler', 'helper', 'runtime', 'state', 'logs', 'tmux'],
 	);
 	assert.equal(r.status, out.ok ? 0 : 1);
 	if (process.env.OBSDTUI_REQUIRE_QEMU === '1') assert.equal(out.ok, true, r.stdout);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { encodeInput } from '../../src/helper/protocol.ts';
+import { encodeInput, HELPER_TYPES, T_OUTPUT, TypedFrameDecoder, parseOutput } from '../../src/helper/protocol.ts';
 import { alive, readLog, startExec, tmpVmDir, waitUntil } from './helper-harness.ts';
 
 const LINE = '0123456789abcdefghijklmnopqrstuvwxyz\n';
@@ -44,4 +44,34 @@ test('a connection that never reads: the log is complete and the helper stays sm
 	assert.ok(log.equals(Buffer.from(expected)), 'the log holds exactly the output');
 	assert.ok(maxRss > 0, 'sampled the helper RSS');
 	assert.ok(maxRss < 64 * 1024, `helper RSS peaked at ${maxRss} KiB`);
+});
+
+test('output dropped at the end of a burst is announced by an empty output frame at the end of the stream', async (t) => {
+	const dir = tmpVmDir(t);
+	const size = 8_000_000; // twice the helper's queue: some of it is dropped
+	await startExec(dir, `read x; yes ${LINE.trim()} | head -c ${size}; read y`);
+	const sock = createConnection(join(dir, 'helper.sock'));
+	sock.pause();
+	t.after(() => sock.destroy());
+	await new Promise((r) => sock.once('connect', r));
+	sock.write(encodeInput(Buffer.from('go\n')));
+	// The whole burst is in the log (ONLCR adds a CR per line) while nobody reads.
+	const logSize = 'go\r\n'.length + size + Math.floor(size / LINE.length);
+	await waitUntil(() => readLog(dir).length === logSize, 'the burst to be logged');
+
+	const dec = new TypedFrameDecoder(HELPER_TYPES);
+	const outputs: { offset: number; length: number }[] = [];
+	sock.on('data', (b: Buffer) => {
+		for (const f of dec.push(b)) {
+			if (f.kind !== T_OUTPUT) continue;
+			const o = parseOutput(f.payload);
+			outputs.push({ offset: o.offset, length: o.bytes.length });
+		}
+	});
+	sock.resume();
+	// Without the empty frame nothing would ever reach the end: the guest is silent now.
+	await waitUntil(() => outputs.some((o) => o.offset + o.length === logSize), 'a frame that reaches the end of the log');
+	const last = outputs.at(-1)!;
+	assert.deepEqual(last, { offset: logSize, length: 0 }, 'the last frame is empty, at the end of the stream');
+	assert.ok(outputs.some((o, i) => i > 0 && o.offset > outputs[i - 1].offset + outputs[i - 1].length), 'output was dropped (a gap between frames)');
 });

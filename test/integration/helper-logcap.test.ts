@@ -3,7 +3,8 @@
 // Real helper, real daemon, real pty viewers.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import pty from 'node-pty';
 import { Sandbox, BIN, until } from '../helpers/cli.ts';
 import { HelperConnection } from '../../src/helper/connection.ts';
@@ -131,10 +132,12 @@ test('a helper restarted on a full log starts full: it logs nothing and says so'
 	await waitUntil(() => events(dir).some((r) => r.json.event === 'exited'), 'the first helper to end');
 	assert.equal(readLog(dir).length, 100);
 
-	await spawnHelper({ vmDir: dir, boot: 1, argv: ['exec', '-L', '100', '-w', '80x24', '--', '/bin/sh', '-c', 'stty -echo; read go; echo more'] });
+	await spawnHelper({ vmDir: dir, boot: 1, argv: ['exec', '-L', '100', '-w', '80x24', '--', '/bin/sh', '-c', `stty -echo; : > '${join(dir, 'echo-off')}'; read go; echo more`] });
 	const conn = await HelperConnection.connect(dir, 10_000);
 	const seen = record(conn);
 	assert.equal(conn.hello.log_size, 100);
+	// Typed only once echo is off: typed earlier, the pty would echo it.
+	await waitUntil(() => existsSync(join(dir, 'echo-off')), 'the command to turn echo off');
 	conn.input(Buffer.from('go\n'));
 	await waitUntil(() => seen.some((s) => named(s, 'exited')), 'the second helper to end');
 	conn.close();

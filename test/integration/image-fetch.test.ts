@@ -305,3 +305,42 @@ test('progress: one redrawn line on a terminal (tmux) with bytes, rate and ETA',
 		sb.cleanup();
 	}
 });
+
+test('two fetches of one file: the second is told to wait, the first completes', { skip }, async () => {
+	const sb = sandbox();
+	try {
+		mirror.behaviours.set('/pub/OpenBSD/7.9/arm64/miniroot79.img', { kind: 'hold', after: 4096 });
+		mirror.requests.length = 0;
+		const first = fetch79(sb);
+		await until(() => mirror.requests.some((q) => q.path.endsWith('/miniroot79.img')), 'the first fetch to start the download');
+		const second = await fetch79(sb);
+		assert.equal(second.code, 1);
+		oneLineError(second.stderr, /miniroot79\.img is being fetched by another obsdtui \(pid \d+\)/);
+		mirror.release();
+		const r = await first;
+		assert.equal(r.code, 0, r.stderr);
+		assert.deepEqual(readFileSync(r.stdout.trim()), image);
+		assert.deepEqual(cached(sb), ['SHA256.sig', 'miniroot79.img']);
+	} finally {
+		mirror.behaviours.clear();
+		mirror.release();
+		sb.cleanup();
+	}
+});
+
+test('image keys lists the trusted keys with their sources', { skip }, async () => {
+	const sb = sandbox();
+	try {
+		const keys = JSON.parse(await sb.ok(['image', 'keys', '--key', release.pub, '--json'])) as Array<{ name: string; keynum: string; source: string }>;
+		assert.deepEqual(keys[0], { name: 'test-79-release.pub', keynum: keys[0].keynum, source: `--key ${release.pub}` });
+		assert.match(keys[0].keynum, /^[0-9a-f]{16}$/);
+		const k79 = keys.find((k) => k.name === 'openbsd-79-base.pub' && k.source.startsWith('shipped'));
+		assert.ok(k79, JSON.stringify(keys));
+		assert.match(k79.source, /https:\/\/www\.openbsd\.org\/79\.html/);
+		const bad = await sb.run(['image', 'keys', '--key', '/nonexistent.pub']);
+		assert.equal(bad.code, 1);
+		oneLineError(bad.stderr, /cannot read key \/nonexistent\.pub: ENOENT/);
+	} finally {
+		sb.cleanup();
+	}
+});

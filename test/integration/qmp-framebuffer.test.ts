@@ -1,6 +1,7 @@
 // The framebuffer and net monitors against a real, paused QEMU: with virtio-gpu the
-// screen is QEMU's placeholder (no scanout yet); without any display device there is
-// nothing to dump; the net monitor reads the offered MTU before any guest runs.
+// screen (over VNC, as the daemon reads it) is QEMU's placeholder (no scanout yet);
+// without any display device the screendump fallback finds nothing to dump; the net
+// monitor reads the offered MTU before any guest runs.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Qmp } from '../../src/devices/qmp.ts';
-import { FramebufferMonitor } from '../../src/devices/framebuffer.ts';
+import { RfbMonitor, ScreendumpMonitor } from '../../src/devices/framebuffer.ts';
 import { screenReport } from '../../src/devices/screen.ts';
 import { NetMonitor, netReport } from '../../src/devices/net.ts';
 import { VmDevices } from '../../src/devices/vm-devices.ts';
@@ -32,9 +33,10 @@ async function qemu(name: string, devices: string[]): Promise<Qmp> {
 	return Qmp.connect(sock);
 }
 
-test('virtio-gpu before the guest: placeholder, no scanout, PNG of it', async () => {
-	const qmp = await qemu('gpu', ['-device', 'virtio-gpu-pci,id=gpu0']);
-	const mon = new FramebufferMonitor(qmp, { dumpDir: dir });
+test('virtio-gpu before the guest: placeholder over VNC, no scanout, PNG of it', async () => {
+	const vnc = join(dir, 'gpu-vnc.sock');
+	const qmp = await qemu('gpu', ['-device', 'virtio-gpu-pci,id=gpu0', '-vnc', `unix:${vnc}`]);
+	const mon = new RfbMonitor({ qmp, target: { path: vnc } });
 	const r = await screenReport(mon, null, { png: true, thumb: { cols: 30, rows: 10 }, fresh: true });
 	assert.equal(r.host?.width, 640);
 	assert.equal(r.host?.height, 480);
@@ -43,17 +45,31 @@ test('virtio-gpu before the guest: placeholder, no scanout, PNG of it', async ()
 	assert.ok(r.png);
 	assert.deepEqual([...Buffer.from(r.png, 'base64').subarray(1, 4)], [0x50, 0x4e, 0x47]);
 	assert.equal(r.thumbnail?.[0].length, 27); // 4:3 in 20 pixel rows
-	// Nothing changed between two samples.
-	const again = await mon.sample();
+	// The same picture as a screendump of it.
+	const dump = new ScreendumpMonitor(qmp, { dumpDir: dir });
+	const d = await dump.current(true);
+	assert.equal(r.host?.nonBlack, d.nonBlack);
+	assert.ok(mon.rgb()!.rgb.equals(dump.rgb()!.rgb), 'the VNC picture differs from the screendump');
+	// Nothing changed between two reports: the paused VM's VNC stream is silent.
+	const again = await mon.current(true);
 	assert.equal(again.changed, false);
-	assert.equal(again.samples, 2);
-	mon.stop();
+	assert.equal(again.samples, r.host?.samples);
+	assert.equal(again.hash, r.host?.hash);
+	mon.close();
 	await qmp.close();
+});
+
+test('VNC not there: the panel says why instead of a picture', async () => {
+	const mon = new RfbMonitor({ target: { path: join(dir, 'absent.sock') } });
+	const r = await screenReport(mon, null, { fresh: true });
+	assert.equal(r.verdict.code, 'unknown');
+	assert.match(r.verdict.text, /^VNC: .*ENOENT/);
+	mon.close();
 });
 
 test('no display device at all', async () => {
 	const qmp = await qemu('nogpu', []);
-	const mon = new FramebufferMonitor(qmp, { dumpDir: dir });
+	const mon = new ScreendumpMonitor(qmp, { dumpDir: dir });
 	const r = await screenReport(mon, null, { fresh: true, png: true });
 	assert.deepEqual(r.verdict, { code: 'no-device', text: 'no display device' });
 	assert.equal(r.png, undefined);
@@ -75,7 +91,8 @@ test('net monitor: host_mtu 65535 offered, the guest has not negotiated', async 
 });
 
 test('VmDevices: the daemon-side net and screen ops over a real QEMU and a stand-in helper', async () => {
-	const qmp = await qemu('vmdev', ['-device', 'virtio-gpu-pci,id=gpu0', '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0,id=net0,host_mtu=9000,romfile=']);
+	const vnc = join(dir, 'vmdev-vnc.sock');
+	const qmp = await qemu('vmdev', ['-device', 'virtio-gpu-pci,id=gpu0', '-vnc', `unix:${vnc}`, '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0,id=net0,host_mtu=9000,romfile=']);
 	const sent: Record<string, unknown>[] = [];
 	let dev: VmDevices;
 	const stats = { framesIn: 3, largestIn: 8042, probe: { state: 'running', max: 9000, mtu: 0, tries: 1, error: null } };
@@ -84,7 +101,8 @@ test('VmDevices: the daemon-side net and screen ops over a real QEMU and a stand
 		sent.push(cmd);
 		setImmediate(() => dev.onHelperEvent({ event: 'net', ...stats, pcap: cmd.path ?? null }));
 	};
-	dev = new VmDevices({ qmp, observe: true, control });
+	dev = new VmDevices({ qmp, observe: true, control, vnc: { path: vnc } });
+	const connected = new Promise((r) => dev.once('rfb', r));
 	assert.deepEqual(sent, [{ cmd: 'net-stats' }]);
 	await new Promise((r) => setImmediate(r));
 	assert.equal(dev.wire?.largestIn, 8042);
@@ -98,10 +116,15 @@ test('VmDevices: the daemon-side net and screen ops over a real QEMU and a stand
 	assert.equal(report.guest?.mtu, 9000);
 	assert.equal(report.verdict.code, 'accepted');
 
+	// One RFB connection, announced to whoever shares it (the glass reader).
+	assert.equal(await connected, dev.rfb);
 	const screen = await dev.screenOp({ fresh: true, thumb: { cols: 20, rows: 6 } }, []);
 	assert.equal(screen.report.verdict.code, 'no-scanout');
 	assert.equal(screen.report.thumbnail?.length, 6);
+	// A `vnc` helper event is consumed here (it may carry a password), never passed on.
+	assert.equal(dev.onHelperEvent({ event: 'vnc', error: 'x' }), true);
 	dev.close();
+	assert.equal(dev.rfb, null);
 
 	const plain = new VmDevices({ qmp, observe: false, control: () => assert.fail('no helper commands without an observe network') });
 	await assert.rejects(plain.netOp({ probe: {} }, []), /no observe network/);

@@ -122,3 +122,26 @@ test('glass read: bad input is one line on stderr and a non-zero exit, with noth
 		assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
 	}
 });
+
+test('glass read --stream: screenshots of one console in order make its line stream, gaps marked', async () => {
+	// A 1024x768 ddb session in Spleen 8x16, white on blue, saved every 20 lines (48 rows a screen).
+	const lines = transcript('amd64-panic-uvm_fault-rtable_satoplen-ddb-session.txt').map((l) => l.slice(0, 128).trimEnd());
+	const f = font('spleen-8x16');
+	const shot = (upTo: number, name: string) => {
+		const shown = lines.slice(Math.max(0, upTo - 47), upTo);
+		return savePng(renderScreen(f, 1024, 768, shown, { fg: RASOPS.white, bg: RASOPS.blue }).px, name);
+	};
+	const files = [20, 40, 60, 80].map((n, i) => shot(n, `s${i}.png`));
+	const out = (await sb.ok(['glass', 'read', '--stream', ...files])).split('\n');
+	out.pop();
+	// No cursor on these screens: the first one may have had lines scroll off before it,
+	// and the last line stays open until the end (then it is final).
+	assert.equal(out[0], '[glass: earlier lines may have scrolled off before the first screen seen]');
+	assert.deepEqual(out.slice(1), lines.slice(0, 80));
+	// More than a screen between two shots: a gap line where lines are missing.
+	const far = (await sb.ok(['glass', 'read', '--stream', '--json', files[0], shot(200, 'far.png')])).trim().split('\n').map((l) => JSON.parse(l));
+	const gaps = far.filter((l) => l.gap);
+	assert.equal(gaps.length, 2, JSON.stringify(gaps));
+	assert.ok(far.some((l) => l.text === lines[199] && !l.gap));
+	assert.ok(!far.some((l) => l.text === lines[60]), 'a line no shot showed is not invented');
+});

@@ -1,6 +1,6 @@
 // The RFB client against an in-process scripted server. The server is a STAND-IN: it
 // plays the hostile and malformed cases a real server (QEMU, in
-// test/integration/rfb-qemu.test.ts) will not produce, and checks byte for byte what the
+// test/e2e/rfb-qemu.test.ts) will not produce, and checks byte for byte what the
 // client sends. Every script waits for bytes, never for time.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RfbClient, RfbError, keysFor, vncKey, vncResponse, copyRect, XK } from '../../src/devices/rfb.ts';
 import type { Rect } from '../../src/glass/types.ts';
+import { RfbMonitor, fbVerdict } from '../../src/devices/framebuffer.ts';
+import { VmDevices } from '../../src/devices/vm-devices.ts';
+import { screenReport } from '../../src/devices/screen.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'obsdtui-rfb-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -318,4 +321,145 @@ test('copyRect: overlapping moves up, down and sideways', () => {
 	const right = mk();
 	copyRect(right, 0, 0, 1, 0, 2, 3);
 	assert.deepEqual([...right.data], [1, 1, 2, 4, 4, 5, 7, 7, 8]);
+});
+
+test('RfbMonitor: lit fraction, content hash and changes kept per update rectangle', async () => {
+	const white = 0xc7c7c7;
+	const s = await stand(async (p) => {
+		await greetNone(p);
+		p.write(serverInit(4, 2, 'm'));
+		await p.read(46);
+		// All black first: still a picture (not "nothing sampled yet").
+		p.write([0, 0, ...u16(1)], rectHead(0, 0, 4, 2, 0), rawPixels(new Array(8).fill(0)));
+		await p.read(10);
+		// Two lit pixels, then the same region sent again unchanged, then back to black.
+		p.write([0, 0, ...u16(1)], rectHead(1, 0, 2, 1, 0), rawPixels([white, white]));
+		await p.read(10);
+		p.write([0, 0, ...u16(1)], rectHead(0, 0, 4, 1, 0), rawPixels([0, white, white, 0]));
+		await p.read(10);
+		p.write([0, 0, ...u16(1)], rectHead(1, 0, 2, 1, 0), rawPixels([0, 0]));
+		await p.read(10);
+		p.s.end();
+	});
+	let t = 1000;
+	const mon = new RfbMonitor({ target: { path: s.path }, now: () => t, retryMs: 3_600_000, minIntervalMs: 0 });
+	const client = await new Promise<RfbClient>((r) => mon.once('rfb', r));
+	const updated = () => new Promise((r) => client.once('update', r));
+
+	await updated();
+	const black = await mon.current();
+	assert.deepEqual([black.samples, black.width, black.height, black.nonBlack, black.lastChange], [1, 4, 2, 0, 1000]);
+	assert.equal(fbVerdict(black, 1000).code, 'black');
+	t = 2000;
+	await updated();
+	const lit = await mon.current();
+	assert.deepEqual([lit.samples, lit.nonBlack, lit.lastChange, lit.changed], [2, 2 / 8, 2000, true]);
+	assert.notEqual(lit.hash, black.hash);
+	assert.deepEqual(mon.thumb(4, 1), [[{ top: [0, 0, 0], bottom: [0, 0, 0] }, { top: [199, 199, 199], bottom: [0, 0, 0] }, { top: [199, 199, 199], bottom: [0, 0, 0] }, { top: [0, 0, 0], bottom: [0, 0, 0] }]]);
+	assert.deepEqual([...mon.rgb()!.rgb.subarray(0, 6)], [0, 0, 0, 199, 199, 199]);
+	t = 3000;
+	await updated();
+	const same = await mon.current();
+	assert.deepEqual([same.samples, same.lastChange, same.changed], [2, 2000, false], 'pixels sent again unchanged are no change');
+	t = 4000;
+	await updated();
+	const back = await mon.current();
+	assert.deepEqual([back.samples, back.nonBlack, back.lastChange, back.changed], [3, 0, 4000, true]);
+	assert.equal(back.hash, black.hash, 'the hash follows the content, not its history');
+	await s.done;
+	mon.close();
+});
+
+test("Apple's VNC endpoint from the helper event: 127.0.0.1, the boot's password; or the reason there is none", async () => {
+	// A stand-in for Apple's private VNC server: TCP on loopback with VNC authentication.
+	const challenge = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+	const server = createServer();
+	const seen = new Promise<string>((resolve) => {
+		server.once('connection', async (sock) => {
+			const p = new Peer(sock);
+			p.write('RFB 003.889\n');
+			await p.read(12);
+			p.write([1, 2]);
+			await p.read(1);
+			p.write(challenge);
+			const answer = (await p.read(16)).toString('hex');
+			p.write(answer === vncResponse('Zq3xW9aB', challenge).toString('hex') ? u32(0) : [...u32(1), ...u32(0)]);
+			await p.read(1);
+			p.write(serverInit(8, 8, 'Apple VM'));
+			await p.read(46);
+			p.write([0, 0, ...u16(1)], rectHead(0, 0, 8, 8, 0), rawPixels(new Array(64).fill(0x0000aa)));
+			resolve(answer);
+			await p.closed();
+		});
+	});
+	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	const port = (server.address() as { port: number }).port;
+	const dev = new VmDevices({ qmp: null, observe: false, control: () => {}, vnc: 'helper' });
+	const before = await dev.screenOp({ fresh: true }, []);
+	assert.deepEqual(before.report.verdict, { code: 'unknown', text: "waiting for the helper to start the VM's VNC server" });
+	const connected = new Promise<RfbClient>((r) => dev.once('rfb', r));
+	assert.equal(dev.onHelperEvent({ event: 'vnc', port, password: 'Zq3xW9aB' }), true);
+	const c = await connected;
+	await seen;
+	assert.equal(c.name, 'Apple VM');
+	assert.equal(dev.rfb, c);
+	const { report } = await dev.screenOp({ fresh: true }, []);
+	assert.deepEqual([report.host?.width, report.verdict.code], [8, 'updating']);
+	dev.close();
+	server.close();
+
+	const failed = new VmDevices({ qmp: null, observe: false, control: () => {}, vnc: 'helper' });
+	failed.onHelperEvent({ event: 'vnc', error: 'this macOS has no _VZVNCServer (a private Virtualization API)' });
+	const r = await screenReport(failed.fb, null, { fresh: true });
+	assert.deepEqual(r.verdict, { code: 'unknown', text: "the VM's VNC server did not start: this macOS has no _VZVNCServer (a private Virtualization API)" });
+	failed.close();
+});
+
+test('RfbMonitor: reconnects after the server drops it, and says so with a new rfb event', async () => {
+	const path = join(dir, `re${n++}.sock`);
+	let conns = 0;
+	const server = createServer(async (sock) => {
+		const p = new Peer(sock);
+		const k = ++conns;
+		await greetNone(p);
+		p.write(serverInit(2, 1, `conn ${k}`));
+		await p.read(46);
+		p.write([0, 0, ...u16(1)], rectHead(0, 0, 2, 1, 0), rawPixels([k === 1 ? 0xffffff : 0, 0]));
+		// The first connection is dropped mid-message, as a dying server would.
+		if (k === 1) {
+			await p.read(10);
+			sock.end(Buffer.from([0, 0]));
+		}
+	});
+	await new Promise<void>((r) => server.listen(path, r));
+	const mon = new RfbMonitor({ target: { path }, retryMs: 10, minIntervalMs: 0 });
+	const names: string[] = [];
+	const second = new Promise<RfbClient>((resolve) => mon.on('rfb', (c: RfbClient) => (names.push(c.name), names.length === 2 && resolve(c))));
+	const c2 = await second;
+	assert.deepEqual(names, ['conn 1', 'conn 2']);
+	assert.equal(mon.client, c2);
+	await new Promise((r) => (mon.state.samples >= 2 ? r(null) : c2.once('update', r)));
+	assert.equal(mon.state.nonBlack, 0, 'the new connection brought a new picture');
+	mon.close();
+	assert.equal(mon.client, null);
+	server.close();
+});
+
+test('DesktopSize in the middle of an update: rectangles before it are dropped, after it drawn on the new picture', async () => {
+	const s = await stand(async (p) => {
+		await greetNone(p);
+		p.write(serverInit(4, 4, 'r'));
+		await p.read(46);
+		p.write([0, 0, ...u16(3)], rectHead(0, 0, 1, 1, 0), rawPixels([0x111111]), rectHead(0, 0, 2, 1, -223), rectHead(1, 0, 1, 1, 0), rawPixels([0x222222]));
+		await p.closed();
+	});
+	const c = await RfbClient.connect({ path: s.path }, { minIntervalMs: 0 });
+	const events: string[] = [];
+	c.on('resize', (w: number, h: number) => events.push(`resize ${w}x${h}`));
+	const [rects] = await nextEvent<[Rect[]]>(c, 'update');
+	assert.deepEqual(events, ['resize 2x1']);
+	assert.deepEqual(rects, [{ x: 1, y: 0, w: 1, h: 1 }]);
+	assert.deepEqual([...c.fb.data], [0, 0x222222]);
+	c.close();
+	await s.done;
 });

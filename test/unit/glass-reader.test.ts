@@ -165,6 +165,21 @@ test('a screen cleared after text keeps its grid: all blank, not null', () => {
 	assert.ok(text(after).every((l) => l === ''));
 });
 
+test('a kernel screen cleared to blue inside black margins keeps its grid too', () => {
+	const reader = new GlassReader(FONTS);
+	const canvas = renderScreen(font('spleen-12x24'), 1280, 800, ['panic: kernel diagnostic assertion'], KERNEL);
+	assert.equal(reader.read(canvas.px)!.rows, 33);
+	const rect = canvas.eraseRows(0, canvas.rows, RASOPS.blue);
+	const after = reader.read(canvas.px, [rect])!;
+	assert.deepEqual([after.x, after.y, after.cols, after.rows], [4, 4, 106, 33]);
+	assert.ok(text(after).every((l) => l === ''));
+	assert.deepEqual(after.cells[0][0], { ch: ' ', fg: RASOPS.blue, bg: RASOPS.blue });
+	// A fresh reader has no grid to keep: nothing on the screen says where one is (the
+	// margins' edges look like half blocks to any grid; they are no evidence).
+	const fresh = new GlassReader(FONTS).read(canvas.px);
+	assert.equal(fresh && `${fresh.font} at ${fresh.x},${fresh.y}`, null);
+});
+
 /** Apply the scrolls a console does while printing lines at the bottom, returning the dirty rects. */
 function printAtBottom(canvas: TextCanvas, line: string, colours: { fg: number; bg: number }): Rect[] {
 	const rects = canvas.scrollUp(1, colours.bg);
@@ -242,4 +257,107 @@ test('a font given by the caller (a PSF file) is used like the shipped ones', ()
 	// 640 / 6 = 106 columns (4 spare -> x 2); 480 / 12 = 40 rows.
 	assert.deepEqual([screen.font, screen.x, screen.y, screen.cols, screen.rows], ['spleen-6x12', 2, 0, 106, 40]);
 	assert.deepEqual(text(screen), expected(lines, 40, 106));
+});
+
+test('a scroll that leaves a row in two places, then a change to one of them: the other keeps its text', () => {
+	const lines = transcript('amd64-panic-kernel-diagnostic-assertion.txt');
+	const reader = new GlassReader(FONTS);
+	const canvas = renderScreen(font('spleen-8x16'), 1280, 800, lines, USER);
+	reader.read(canvas.px);
+	// Rows 1..49 up to 0..48, the bottom row not erased: rows 48 and 49 both show lines[49].
+	const copy = canvas.copyRows(1, 0, 49);
+	let screen = reader.read(canvas.px, [copy])!;
+	const want = expected(lines.slice(1), 50, 160);
+	want[49] = lines[49].slice(0, 160).trimEnd();
+	assert.deepEqual(text(screen), want);
+	const raw = canvas.putText(49, 0, 'ddb{0}> ', RASOPS.white, RASOPS.black);
+	screen = reader.read(canvas.px, [raw])!;
+	want[49] = ('ddb{0}> ' + lines[49].slice(8)).slice(0, 160).trimEnd();
+	assert.deepEqual(text(screen), want);
+	assert.equal(text(screen)[48], lines[49].slice(0, 160).trimEnd());
+	// The same in one update: the copy, then a change to a cell of the row now in two places.
+	const again = new GlassReader(FONTS);
+	const c2 = renderScreen(font('spleen-8x16'), 1280, 800, lines, USER);
+	again.read(c2.px);
+	const rects = [c2.copyRows(1, 0, 49), c2.putText(49, 0, 'ddb{0}> ', RASOPS.white, RASOPS.black)];
+	assert.deepEqual(text(again.read(c2.px, rects)!), want);
+});
+
+test('a CopyRect inside a row by whole cells (inserted characters) moves the cells it covers', () => {
+	const reader = new GlassReader(FONTS);
+	const canvas = renderScreen(font('spleen-8x16'), 1024, 768, ['login: root', 'Password:'], USER);
+	reader.read(canvas.px);
+	// Row 0, columns 0..10 moved 2 cells right (as an insert-character would), then "# " drawn in front.
+	const { data, width } = canvas.px;
+	for (let y = 0; y < 16; y++) data.copyWithin(y * width + 16, y * width, y * width + 88);
+	const rects = [{ x: 16, y: 0, w: 88, h: 16, from: { x: 0, y: 0 } }, canvas.putText(0, 0, '# ', RASOPS.white, RASOPS.black)];
+	const screen = reader.read(canvas.px, rects)!;
+	assert.deepEqual(text(screen).slice(0, 3), ['# login: root', 'Password:', '']);
+	assert.equal(screen.unknown, 0);
+});
+
+test("rasops' underline attribute (the second row from the bottom in the foreground) reads as the characters", () => {
+	const canvas = renderScreen(font('spleen-12x24'), 1280, 800, ['NAME', '     ls - list directory contents', 'SYNOPSIS'], USER);
+	const { data, width } = canvas.px;
+	// Underline the words "ls", "list" and "directory" ("y" has a descender) of row 1, as
+	// rasops32_putchar does with WSATTR_UNDERLINE, and the cell after "contents".
+	const y = canvas.y + 1 * 24 + 22;
+	for (const [from, to] of [[5, 7], [10, 14], [15, 24], [33, 34]]) data.fill(RASOPS.white, y * width + canvas.x + from * 12, y * width + canvas.x + to * 12);
+	const screen = new GlassReader(FONTS).read(canvas.px)!;
+	// An underlined blank is also an underlined "_" (Spleen 12x24's "_" is that row alone):
+	// the reader cannot tell them apart, so it says so.
+	assert.deepEqual(text(screen).slice(0, 4), ['NAME', '     ls - list directory contents\ufffd', 'SYNOPSIS', '']);
+	assert.equal(screen.unknown, 1);
+	assert.deepEqual(screen.cells[1][5], { ch: 'l', fg: RASOPS.white, bg: RASOPS.black });
+	assert.deepEqual(screen.cells[1][23], { ch: 'y', fg: RASOPS.white, bg: RASOPS.black });
+});
+
+test('incremental reads agree with whole-frame reads through 300 random updates, with hostile rectangles mixed in', () => {
+	const lines = transcript('amd64-vmm-6.5-beta-autoinstall-serial.txt');
+	const f = font('spleen-8x16');
+	const canvas = renderScreen(f, 1024, 768, lines, KERNEL);
+	const inc = new GlassReader(FONTS);
+	const whole = new GlassReader(FONTS);
+	inc.read(canvas.px);
+	whole.read(canvas.px);
+	let seed = 12345;
+	const rnd = (n: number) => {
+		seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+		return (seed >>> 8) % n;
+	};
+	for (let step = 0; step < 300; step++) {
+		const rects: Rect[] = [];
+		const op = rnd(5);
+		if (op === 0) rects.push(canvas.putText(rnd(canvas.rows), rnd(canvas.cols), lines[rnd(lines.length)].slice(0, 20), RASOPS.white, RASOPS.blue));
+		else if (op === 1) rects.push(...canvas.scrollUp(1 + rnd(3), RASOPS.blue));
+		else if (op === 2) {
+			const src = rnd(canvas.rows - 4);
+			rects.push(canvas.copyRows(src, rnd(canvas.rows - 4), 1 + rnd(3)));
+		} else if (op === 3) rects.push(canvas.invertCell(rnd(canvas.rows), rnd(canvas.cols)));
+		else {
+			// A few stray pixels in one colour; the rectangle names them.
+			const x = rnd(1000);
+			const y = rnd(760);
+			canvas.px.data.fill(RASOPS.red, y * 1024 + x, y * 1024 + x + 3);
+			rects.push({ x, y, w: 3, h: 1 });
+		}
+		// Rectangles a hostile server could send: off the screen, negative, empty, a copy from nowhere.
+		rects.push({ x: -50, y: -50, w: 10, h: 10 }, { x: 5000, y: 5000, w: 100, h: 100 }, { x: 10, y: 10, w: 0, h: 0 }, { x: 0, y: 0, w: 0, h: 16, from: { x: 99999, y: -99999 } });
+		const a = inc.read(canvas.px, rects);
+		const b = whole.read(canvas.px);
+		assert.ok(a && b, `step ${step}`);
+		assert.deepEqual(text(a), text(b), `step ${step} (op ${op})`);
+		assert.equal(a.unknown, b.unknown, `step ${step}`);
+	}
+});
+
+test('the larger Spleen sizes a newer kernel may pick on a big screen: 16x32 and 32x64 at 1920x1080', () => {
+	const lines = transcript('arm64-hw-rpi3-6.7-beta-dmesg.txt');
+	// 1920 / 16 = 120 columns, 1080 / 32 = 33 rows (24 spare -> y 12); 1920 / 32 = 60, 1080 / 64 = 16 (56 spare -> 28).
+	for (const [name, cols, rows, y] of [['spleen-16x32', 120, 33, 12], ['spleen-32x64', 60, 16, 28]] as const) {
+		const canvas = renderScreen(font(name), 1920, 1080, lines, KERNEL);
+		const screen = new GlassReader(FONTS).read(canvas.px)!;
+		assert.deepEqual([screen.font, screen.x, screen.y, screen.cols, screen.rows], [name, 0, y, cols, rows]);
+		assert.deepEqual(text(screen), expected(lines, rows, cols));
+	}
 });

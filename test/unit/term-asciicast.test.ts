@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isAsciicast, parseAsciicast, toAsciicast } from '../../src/term/asciicast.ts';
+import { asciicastLines, isAsciicast, parseAsciicast, toAsciicast } from '../../src/term/asciicast.ts';
 import { UserError } from '../../src/common/errors.ts';
 
 test('parses asciicast v2: size from the header, output events only, absolute times', () => {
@@ -70,4 +70,24 @@ test('toAsciicast keeps a UTF-8 character whole across a record boundary and rou
 test('toAsciicast without index records puts everything at time 0', () => {
 	const parsed = parseAsciicast(toAsciicast(Buffer.from('x\r\n'), [], 132, 50));
 	assert.deepEqual(parsed, { cols: 132, rows: 50, events: [{ t: 0, data: 'x\r\n' }] });
+});
+
+test('asciicastLines reads a log in pieces of at most 1 MiB and splits a long stretch into events', () => {
+	// 2.5 MiB between two index records, with a 3-byte UTF-8 character across each 1 MiB cut.
+	const MiB = 1 << 20;
+	const log = Buffer.alloc(2.5 * MiB, 0x78);
+	for (const cut of [MiB, 2 * MiB]) Buffer.from('€').copy(log, cut - 1);
+	const reads: number[] = [];
+	const lines = [
+		...asciicastLines(log.length, [{ offset: 0, ms: 5000 }, { offset: log.length - 10, ms: 6000 }], 80, 24, (s, e) => {
+			reads.push(e - s);
+			return log.subarray(s, e);
+		}),
+	];
+	assert.ok(Math.max(...reads) <= MiB, `reads of ${Math.max(...reads)} bytes`);
+	const parsed = parseAsciicast(lines.join(''));
+	assert.deepEqual([...new Set(parsed.events.map((e) => e.t))], [0, 1]);
+	assert.ok(parsed.events.length >= 4, 'the 2.5 MiB stretch is several events');
+	assert.equal(parsed.events.map((e) => e.data).join(''), log.toString('utf8'), 'nothing lost, characters whole');
+	assert.equal(lines.join(''), toAsciicast(log, [{ offset: 0, ms: 5000 }, { offset: log.length - 10, ms: 6000 }], 80, 24));
 });

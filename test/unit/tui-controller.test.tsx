@@ -41,15 +41,18 @@ class FakeSession extends EventEmitter implements ConsoleSession {
 
 class FakeFeed extends EventEmitter implements ConsoleFeed {
 	sessions: FakeSession[] = [];
+	/** Whether each attach asked for the glass console. */
+	glass: boolean[] = [];
 	constructor(private vms: VmSummary[]) {
 		super();
 	}
 	list() {
 		return this.vms;
 	}
-	attach(_name: string, mode: AttachMode) {
+	attach(_name: string, mode: AttachMode, opts?: { glass?: boolean }) {
 		const s = new FakeSession(mode);
 		this.sessions.push(s);
+		this.glass.push(opts?.glass === true);
 		return s;
 	}
 	async report(name: string) {
@@ -61,7 +64,7 @@ class FakeFeed extends EventEmitter implements ConsoleFeed {
 const vm = (name: string): VmSummary => ({ name, backend: 'qemu', state: 'running', alerts: [], viewers: 1, log: `/s/${name}/boot.001.log`, cols: 80, rows: 24 });
 
 function setup(opts: { attach?: { name: string; mode: AttachMode }; width?: number; log?: string } = {}) {
-	const feed = new FakeFeed([{ ...vm('alpha'), ...(opts.log ? { log: opts.log } : {}) }, vm('beta')]);
+	const feed = new FakeFeed([{ ...vm('alpha'), glass: true, ...(opts.log ? { log: opts.log } : {}) }, vm('beta')]);
 	const views: View[] = [];
 	let quits = 0;
 	const c = new Controller({
@@ -253,5 +256,27 @@ test('many changes between frames make one frame', async () => {
 	for (let i = 0; i < 100; i++) feed.sessions[0].emit('event', { event: 'viewers' });
 	await new Promise((r) => setTimeout(r, 120));
 	assert.equal(views.length, before + 1);
+	c.stop();
+});
+
+test('prefix g: the glass console of the same VM in the same mode, and back; a VM without a display says so', () => {
+	const { c, feed } = setup({ attach: { name: 'alpha', mode: 'spy' } });
+	key(c, '\x1dg');
+	assert.equal(feed.sessions[0].detached, 1, 'the serial session is left');
+	assert.deepEqual(feed.glass, [false, true]);
+	assert.equal(feed.sessions[1].mode, 'spy');
+	const v = c.view();
+	assert.equal(v.console?.glass, true);
+	assert.match(v.message ?? '', /alpha: the glass console/);
+	key(c, '\x1dg');
+	assert.deepEqual(feed.glass, [false, true, false]);
+	assert.equal(c.view().console?.glass, false);
+	// beta has no display: nothing is attached, the status line says why.
+	key(c, '\x1ds');
+	c.attach('beta', 'rw');
+	key(c, '\x1dg');
+	assert.deepEqual(feed.glass, [false, true, false, false]);
+	assert.match(c.view().message ?? '', /beta has no glass console/);
+	assert.equal(feed.sessions.at(-1)!.typed(), '', 'neither the prefix nor g reached the guest');
 	c.stop();
 });
