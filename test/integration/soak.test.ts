@@ -11,7 +11,7 @@
 // - the daemon's open descriptors (/proc/PID/fd) are back to what they were after a
 //   warm-up round, before the soak;
 // - memory: the daemon exposes no forced GC, so RSS (read before, at the half, at the end)
-//   is held to a generous bound: at most 96 MiB of growth over the soak (40 to 65 MiB seen
+//   is held to a generous bound: at most 96 MiB of growth over the soak (30 to 65 MiB seen
 //   here, mostly garbage not yet collected, and it varies from run to run);
 // - the daemon never warned of an EventEmitter listener leak (daemon.log). This found a
 //   real leak: each attach on a connection that stays open added a 'drain' listener, and
