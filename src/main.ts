@@ -27,7 +27,8 @@ async function main(): Promise<void> {
 		.option('version', { alias: 'V', type: 'boolean', global: false, describe: 'Print the version and exit' })
 		.middleware((argv) => {
 			// Under a command yargs does not resolve the alias of a top-level option itself.
-			if (!argv.version && !argv.V) return;
+			// Only the flag counts: `image fetch <version>` has a positional of that name.
+			if (argv.version !== true && argv.V !== true) return;
 			process.stdout.write(`obsdtui ${pkg.version}\n`);
 			process.exit(0);
 		}, true)

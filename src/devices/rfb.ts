@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import { createCipheriv } from 'node:crypto';
 import { createConnection, type Socket } from 'node:net';
 import type { Pixels, Rect } from '../glass/types.ts';
+import { XK, bytesToStrokes, strokeEvents } from '../glass/keys.ts';
 
 /** Encodings we ask for (RFC 6143 7.7): no compression, the socket is local. */
 export const ENC_RAW = 0;
@@ -29,19 +30,7 @@ const HIGH_WATER = 4 << 20;
 /** Raw pixel data is read in pieces of about this size, not as one rectangle-sized buffer. */
 const RAW_PIECE = 64 << 10;
 
-export const XK = {
-	BackSpace: 0xff08,
-	Tab: 0xff09,
-	Return: 0xff0d,
-	Escape: 0xff1b,
-	Delete: 0xffff,
-	Shift_L: 0xffe1,
-	Control_L: 0xffe3,
-	Alt_L: 0xffe9,
-} as const;
-
-/** Characters a US keyboard types with Shift (QEMU's default keymap and OpenBSD's). */
-const SHIFTED = new Set('~!@#$%^&*()_+{}|:"<>?ABCDEFGHIJKLMNOPQRSTUVWXYZ');
+export { XK };
 
 export type RfbTarget = { path: string } | { host: string; port: number };
 
@@ -81,26 +70,6 @@ export function vncResponse(password: string, challenge: Buffer): Buffer {
 	const c = createCipheriv('des-ede3-ecb', Buffer.concat([k, k, k]), null);
 	c.setAutoPadding(false);
 	return Buffer.concat([c.update(challenge), c.final()]);
-}
-
-/** Key events that type one character: [keysym, down][]. Exported for tests. */
-export function keysFor(ch: string): [number, boolean][] {
-	const cp = ch.codePointAt(0)!;
-	const tap = (k: number): [number, boolean][] => [[k, true], [k, false]];
-	const withKey = (mod: number, k: number): [number, boolean][] => [[mod, true], ...tap(k), [mod, false]];
-	if (ch === '\n' || ch === '\r') return tap(XK.Return);
-	if (ch === '\t') return tap(XK.Tab);
-	if (ch === '\b' || cp === 0x7f) return tap(XK.BackSpace);
-	if (cp === 0x1b) return tap(XK.Escape);
-	if (cp < 0x20) {
-		// Ctrl+letter (^A..^Z), and ^@ ^\ ^] ^^ ^_ on the keys that make them.
-		const base = cp === 0 ? 0x20 : cp <= 0x1a ? cp + 0x60 : cp + 0x40;
-		return [[XK.Control_L, true], ...(SHIFTED.has(String.fromCharCode(base)) ? withKey(XK.Shift_L, base) : tap(base)), [XK.Control_L, false]];
-	}
-	if (SHIFTED.has(ch)) return withKey(XK.Shift_L, cp);
-	// Printable ASCII and Latin-1 keysyms are their code points; beyond, X11's Unicode keysyms.
-	if (cp <= 0xff) return tap(cp);
-	return tap(0x01000000 + cp);
 }
 
 /** Buffers socket bytes and hands out exactly n of them; one reader at a time. */
@@ -444,9 +413,9 @@ export class RfbClient extends EventEmitter {
 		this.socket.write(b);
 	}
 
-	/** Type text as key presses on a US layout (see keysFor). */
+	/** Type text as key presses on a US layout (src/glass/keys.ts). */
 	typeText(text: string): void {
-		for (const ch of text) for (const [k, down] of keysFor(ch)) this.keyEvent(k, down);
+		for (const [k, down] of strokeEvents(bytesToStrokes(text))) this.keyEvent(k, down);
 	}
 
 	/** Press keys down in order and release them in reverse: Ctrl+Alt+Esc is the glass BREAK. */

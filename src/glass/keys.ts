@@ -101,8 +101,10 @@ export function bytesToStrokes(input: Buffer | string): KeyStroke[] {
 		if (c === 0x0d || c === 0x0a) out.push({ keysym: XK.Return });
 		else if (c === 0x7f || c === 0x08) out.push({ keysym: XK.BackSpace });
 		else if (c === 0x09) out.push({ keysym: XK.Tab });
-		else if (c === 0) out.push({ keysym: 0x40, ctrl: true });
-		else if (c < 0x20) out.push({ keysym: c + 0x60, ctrl: true });
+		// ^A..^Z on the letter keys; ^@ is Ctrl+Space, ^[ ^\\ ^] ^^ ^_ on the keys that make them.
+		else if (c === 0) out.push({ keysym: 0x20, ctrl: true });
+		else if (c <= 0x1a) out.push({ keysym: c + 0x60, ctrl: true });
+		else if (c < 0x20) out.push({ ...printable(c + 0x40), ctrl: true });
 		else out.push(printable(c));
 		// CR LF from a script is one Enter, not two.
 		i += c === 0x0d && text[i + 1] === '\n' ? 2 : width;

@@ -8,7 +8,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RfbClient, RfbError, keysFor, vncKey, vncResponse, copyRect, XK } from '../../src/devices/rfb.ts';
+import { RfbClient, RfbError, vncKey, vncResponse, copyRect, XK } from '../../src/devices/rfb.ts';
+import { bytesToStrokes, strokeEvents } from '../../src/glass/keys.ts';
+
+/** The key events RfbClient.typeText sends for one character. */
+const keysFor = (ch: string) => strokeEvents(bytesToStrokes(ch));
 import type { Rect } from '../../src/glass/types.ts';
 import { RfbMonitor, fbVerdict } from '../../src/devices/framebuffer.ts';
 import { VmDevices } from '../../src/devices/vm-devices.ts';

@@ -62,3 +62,13 @@ test('glass text: wait patterns see final lines and the open line, $ at its end'
 	t.open = '';
 	assert.equal(t.match(/trace$/m, mark)?.[0], 'trace');
 });
+
+test('control characters past ^Z are typed on the keys that make them', () => {
+	assert.deepEqual(bytesToStrokes('\x00'), [{ keysym: 0x20, ctrl: true }]);
+	assert.deepEqual(bytesToStrokes('\x1c\x1d\x1e\x1f'), [
+		{ keysym: 0x5c, ctrl: true },
+		{ keysym: 0x5d, ctrl: true },
+		{ keysym: 0x5e, shift: true, ctrl: true },
+		{ keysym: 0x5f, shift: true, ctrl: true },
+	]);
+});
