@@ -362,6 +362,7 @@ export class GlassConsole extends EventEmitter {
 	}
 
 	detach(v: Viewer): boolean {
+		v.close();
 		return this.viewers.delete(v);
 	}
 

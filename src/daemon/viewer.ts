@@ -20,6 +20,12 @@ export class Viewer {
 	writer = false;
 	private stalled = false;
 	private resync: () => void;
+	private readonly onDrain = () => {
+		if (!this.stalled) return;
+		this.stalled = false;
+		this.resyncs++;
+		this.resync();
+	};
 	resyncs = 0;
 
 	constructor(socket: Socket, who: string, mode: ViewerMode, resync: () => void) {
@@ -27,12 +33,15 @@ export class Viewer {
 		this.who = who;
 		this.mode = mode;
 		this.resync = resync;
-		socket.on('drain', () => {
-			if (!this.stalled) return;
-			this.stalled = false;
-			this.resyncs++;
-			this.resync();
-		});
+		socket.on('drain', this.onDrain);
+	}
+
+	/**
+	 * Detached: the connection may stay open and attach again (one viewer after another on
+	 * one socket), so the drain listener must go, or each attach leaks one with its viewer.
+	 */
+	close(): void {
+		this.socket.off('drain', this.onDrain);
 	}
 
 	get isStalled(): boolean {

@@ -560,6 +560,7 @@ export class Vm extends EventEmitter {
 
 	detach(v: Viewer): void {
 		if (!this.viewers.delete(v)) return;
+		v.close();
 		this.audit(`${v.who} detached`);
 		if (v.writer) {
 			// The seat passes to the longest-attached rw viewer, never to a spy.

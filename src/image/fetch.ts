@@ -128,24 +128,37 @@ function get(url: string, headers: Record<string, string>, stallMs: number, redi
 		const mod = url.startsWith('https:') ? https : http;
 		let timer: NodeJS.Timeout | undefined;
 		let stalled: string | undefined;
-		const req = mod.get(url, { headers: { 'User-Agent': 'obsdtui', ...headers } }, (res) => {
-			const status = res.statusCode ?? 0;
-			if (status >= 300 && status < 400 && res.headers.location) {
-				res.resume();
-				clearTimeout(timer);
-				if (redirects >= MAX_REDIRECTS) return reject(new TransferError(`GET ${url}: too many redirects`));
-				const next = new URL(res.headers.location, url).toString();
-				get(next, headers, stallMs, redirects + 1).then(resolve, reject);
-				return;
-			}
-			resolve({
-				res,
-				url,
-				alive: () => timer?.refresh(),
-				stop: () => clearTimeout(timer),
-				stalled: () => stalled,
+		let req: http.ClientRequest;
+		try {
+			req = mod.get(url, { headers: { 'User-Agent': 'obsdtui', ...headers } }, (res) => {
+				const status = res.statusCode ?? 0;
+				if (status >= 300 && status < 400 && res.headers.location) {
+					res.resume();
+					clearTimeout(timer);
+					if (redirects >= MAX_REDIRECTS) return reject(new TransferError(`GET ${url}: too many redirects`));
+					// The mirror's Location is not to be trusted: it may be no URL at all, or another scheme.
+					let next: URL;
+					try {
+						next = new URL(res.headers.location, url);
+					} catch {
+						return reject(new TransferError(`GET ${url}: redirected to ${JSON.stringify(res.headers.location)}, which is not a URL`));
+					}
+					if (next.protocol !== 'http:' && next.protocol !== 'https:') return reject(new TransferError(`GET ${url}: redirected to ${next.protocol} (only http and https are followed)`));
+					get(next.toString(), headers, stallMs, redirects + 1).then(resolve, reject);
+					return;
+				}
+				resolve({
+					res,
+					url,
+					alive: () => timer?.refresh(),
+					stop: () => clearTimeout(timer),
+					stalled: () => stalled,
+				});
 			});
-		});
+		} catch (err) {
+			// A URL node cannot request (it throws rather than failing the request).
+			return reject(new TransferError(`GET ${url}: ${(err as Error).message}`));
+		}
 		timer = setTimeout(() => {
 			stalled = `no data from ${url} for ${stallMs / 1000} s: the transfer stalled`;
 			req.destroy(new TransferError(stalled));
