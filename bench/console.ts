@@ -130,13 +130,16 @@ async function throughConserver(box: Sandbox, file: string, viewers: number, run
 	writeFileSync(feed, `#!/bin/sh\nwhile [ ! -f ${gate} ]; do sleep 0.02; done\ncat ${file}\necho ${END}\nexec sleep 600\n`);
 	chmodSync(feed, 0o755);
 	const cf = join(dir, `${name}.cf`);
-	writeFileSync(cf, [
-		'config * { defaultaccess allowed; }',
-		`default * { logfile ${dir}/&.log; rw *; timestamp ""; }`,
-		`console ${name} { master 127.0.0.1; type exec; exec ${feed}; }`,
-		'access * { trusted 127.0.0.1; }',
-		'',
-	].join('\n'));
+	writeFileSync(
+		cf,
+		[
+			'config * { defaultaccess allowed; }',
+			`default * { logfile ${dir}/&.log; rw *; timestamp ""; }`,
+			`console ${name} { master 127.0.0.1; type exec; exec ${feed}; }`,
+			'access * { trusted 127.0.0.1; }',
+			'',
+		].join('\n'),
+	);
 	const passwd = join(dir, 'conserver.passwd');
 	writeFileSync(passwd, '*any*:\n');
 	const port = await freePort();

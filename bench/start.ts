@@ -48,7 +48,6 @@ try {
 		rmSync(tmp, { recursive: true, force: true });
 	} else {
 		const wall = new Map<string, number[]>(usable.map(([l]) => [l, []]));
-		const cpu = new Map<string, number[]>(usable.map(([l]) => [l, []]));
 		for (let i = 0; i < RUNS; i++) {
 			for (const [label, argv] of usable) {
 				const t0 = process.hrtime.bigint();

@@ -42,7 +42,13 @@ const lazyStringWidth = {
 
 const dist = join(root, 'dist');
 // Chunk names carry a content hash: drop the previous build's so they do not pile up.
-for (const f of (() => { try { return readdirSync(dist); } catch { return []; } })()) {
+for (const f of (() => {
+	try {
+		return readdirSync(dist);
+	} catch {
+		return [];
+	}
+})()) {
 	if (/^chunk-.*\.mjs$/.test(f)) rmSync(join(dist, f));
 }
 await build({

@@ -154,7 +154,7 @@ function checkLogs(): Check {
 		const quota = userQuotaBytes();
 		const detail = retentionSummary(usage).trim();
 		// Retention cannot remove the newest or a running boot: the total may stay over.
-		if (total > quota) return { name: 'logs', status: 'warn', detail, fix: "remove old VMs (obsdtui rm) or raise OBSDTUI_LOG_QUOTA", required: false };
+		if (total > quota) return { name: 'logs', status: 'warn', detail, fix: 'remove old VMs (obsdtui rm) or raise OBSDTUI_LOG_QUOTA', required: false };
 		return { name: 'logs', status: 'ok', detail, required: false };
 	} catch (e) {
 		return { name: 'logs', status: 'warn', detail: errorMessage(e), required: false };

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { command } from './command.ts';
 import { resolveLog, parseBoot, kernelLog } from './dmesg.ts';
 import { UserError } from '../common/errors.ts';
-import { type DdbEvidence } from '../guest/index.ts';
+import type { DdbEvidence } from '../guest/index.ts';
 import { reportOfLogFile } from '../helper/logscan.ts';
 
 /** Where `obsdtui ddb --collect` leaves its evidence for a log: next to it. */

@@ -74,5 +74,8 @@ test('output dropped at the end of a burst is announced by an empty output frame
 	await waitUntil(() => outputs.some((o) => o.offset + o.length === logSize), 'a frame that reaches the end of the log');
 	const last = outputs.at(-1)!;
 	assert.deepEqual(last, { offset: logSize, length: 0 }, 'the last frame is empty, at the end of the stream');
-	assert.ok(outputs.some((o, i) => i > 0 && o.offset > outputs[i - 1].offset + outputs[i - 1].length), 'output was dropped (a gap between frames)');
+	assert.ok(
+		outputs.some((o, i) => i > 0 && o.offset > outputs[i - 1].offset + outputs[i - 1].length),
+		'output was dropped (a gap between frames)',
+	);
 });

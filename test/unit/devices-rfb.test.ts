@@ -438,7 +438,12 @@ test('RfbMonitor: reconnects after the server drops it, and says so with a new r
 	await new Promise<void>((r) => server.listen(path, r));
 	const mon = new RfbMonitor({ target: { path }, retryMs: 10, minIntervalMs: 0 });
 	const names: string[] = [];
-	const second = new Promise<RfbClient>((resolve) => mon.on('rfb', (c: RfbClient) => (names.push(c.name), names.length === 2 && resolve(c))));
+	const second = new Promise<RfbClient>((resolve) =>
+		mon.on('rfb', (c: RfbClient) => {
+			names.push(c.name);
+			if (names.length === 2) resolve(c);
+		}),
+	);
 	const c2 = await second;
 	assert.deepEqual(names, ['conn 1', 'conn 2']);
 	assert.equal(mon.client, c2);

@@ -83,11 +83,14 @@ test('viogpu fence mismatches, printed with __func__ instead of the unit, count 
 		fences[1];
 	for (const [how, d] of [
 		['scan', devices(text)],
-		['live', (() => {
-			const p = new GuestParser();
-			p.push(Buffer.from(text), 0);
-			return p.devices();
-		})()],
+		[
+			'live',
+			(() => {
+				const p = new GuestParser();
+				p.push(Buffer.from(text), 0);
+				return p.devices();
+			})(),
+		],
 	] as const) {
 		const gpu = d.find((x) => x.name === 'viogpu0')!;
 		assert.deepEqual(

@@ -73,7 +73,7 @@ test('redaction leaves the installer transcript readable', () => {
 	assert.equal(redactPasswords("alice's password: letmein\n"), "alice's password: [password removed]\n");
 });
 
-test('crash text a shell printed is not the report\'s crash', () => {
+test("crash text a shell printed is not the report's crash", () => {
 	const log = Buffer.from('OpenBSD 7.9 (GENERIC.MP) #1: x\nroot on sd0a\nlogin: root\nvm1# cat /root/old-panic.txt\npanic: vop_generic_badop\nvm1# ');
 	const r = sendbugReport({ log });
 	assert.ok(r.includes('>Synopsis:\tOpenBSD 7.9 (GENERIC.MP): <describe the problem>\n'));
