@@ -41,15 +41,17 @@ function median(xs: number[]): number {
 	return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Calls done() once the end marker has gone by; only each chunk's tail is looked at. */
+/** Calls done() once the end marker has gone by (in a chunk, or across two). */
 function endWatcher(done: () => void): (b: Buffer | string) => void {
 	let tail = '';
 	let seen = false;
 	return (b) => {
 		if (seen) return;
-		const s = typeof b === 'string' ? b.slice(-64) : b.subarray(-64).toString('latin1');
-		tail = (tail + s).slice(-64);
-		if (tail.includes(END)) {
+		const s = typeof b === 'string' ? b : b.toString('latin1', 0, Math.min(b.length, 64));
+		const hit = (tail + s.slice(0, 64)).includes(END) || (typeof b === 'string' ? b.includes(END) : b.includes(END));
+		const end = typeof b === 'string' ? b.slice(-64) : b.subarray(-64).toString('latin1');
+		tail = (tail + end).slice(-64);
+		if (hit) {
 			seen = true;
 			done();
 		}
