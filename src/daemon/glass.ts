@@ -64,12 +64,12 @@ export interface GlassStatus {
 }
 
 /**
- * A picture still for this long has settled. Above the RFB client's request interval
+ * A picture still for this long has settled: well above the RFB client's request interval
  * (50 ms) and the guest's flush interval (Linux's deferred I/O 50 ms, viogpu 10 ms).
  */
-const SETTLE_MS = 80;
+const SETTLE_MS = 300;
 /** A still picture with unknown cells is looked at again this many times, SETTLE_MS apart. */
-const UNKNOWN_WAITS = 6;
+const UNKNOWN_WAITS = 2;
 
 /** How much final text `wait` can look back over. */
 const TEXT_WINDOW = 128 * 1024;
