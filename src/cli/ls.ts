@@ -3,18 +3,10 @@ import { command, printJson } from './command.ts';
 import { connectDaemon, type VmInfo } from '../client/client.ts';
 import { vmDir } from '../common/paths.ts';
 import { logUsage, reasonText, userQuotaBytes, type LogUsage } from '../helper/retention.ts';
+import { fmtBytes } from '../common/bytes.ts';
 
-export function fmtBytes(n: number): string {
-	if (n < 1024) return `${n}B`;
-	const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-	let v = n / 1024;
-	let i = 0;
-	while (v >= 1024 && i < units.length - 1) {
-		v /= 1024;
-		i++;
-	}
-	return `${v < 10 ? v.toFixed(1) : Math.round(v)}${units[i]}`;
-}
+export { fmtBytes };
+
 
 /** Log usage of each VM, read from the state dir (this command runs as the daemon's user). */
 function usageOf(name: string): LogUsage {

@@ -11,7 +11,8 @@ export default command({
 	builder: (y) =>
 		y
 			.positional('name', { type: 'string' })
-			.option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask' }),
+			.option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask' })
+			.option('keep-logs', { type: 'boolean', describe: 'keep the console logs (log, dmesg and report still read them); remove the rest' }),
 	handler: async (args) => {
 		const name = checkVmName(args.name);
 		const client = await connectDaemon();
@@ -20,10 +21,11 @@ export default command({
 			if (vm.state !== 'exited' && vm.state !== 'lost' && vm.state !== 'created') throw new UserError(`${name} is ${vm.state}: 'obsdtui down ${name}' first`);
 			if (!args.yes) {
 				if (!process.stdin.isTTY) throw new UserError(`not removing ${name} without asking: run on a terminal or pass --yes`);
-				if (!(await confirm(`Remove ${name} and all its console logs? [y/N] `))) throw new UserError('nothing removed');
+				const what = args.keepLogs ? `Remove ${name}, keeping its console logs?` : `Remove ${name} and all its console logs?`;
+				if (!(await confirm(`${what} [y/N] `))) throw new UserError('nothing removed');
 			}
-			const { removed } = await client.request<{ removed: string }>('rm', { name });
-			process.stdout.write(`${name}: removed ${removed}\n`);
+			const { removed } = await client.request<{ removed: string }>('rm', { name, keep_logs: args.keepLogs === true });
+			process.stdout.write(args.keepLogs ? `${name}: removed; its console logs stay in ${removed}\n` : `${name}: removed ${removed}\n`);
 		} finally {
 			client.close();
 		}

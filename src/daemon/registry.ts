@@ -171,12 +171,19 @@ export class Registry extends EventEmitter {
 	}
 
 	/** Remove a stopped VM: its registry entry and its directory (spec, logs, evidence). */
-	remove(name: string): string {
+	/**
+	 * Forget a stopped VM. With `keepLogs` its console logs (and glass streams, indexes,
+	 * ddb evidence, the retention record) stay in its directory for `log`, `dmesg` and
+	 * `report`; the spec, disks and sockets go, so it is no longer a VM.
+	 */
+	remove(name: string, keepLogs = false): string {
 		const vm = this.get(name);
 		if (vm.state !== 'exited' && vm.state !== 'lost' && vm.state !== 'created') throw new UserError(`${name} is ${vm.state}: 'obsdtui down ${name}' first`);
 		vm.dispose();
 		this.vms.delete(name);
-		rmSync(vm.dir, { recursive: true, force: true });
+		if (keepLogs) {
+			for (const f of readdirSync(vm.dir)) if (!/^boot\.\d+\./.test(f) && f !== 'retention.log') rmSync(join(vm.dir, f), { recursive: true, force: true });
+		} else rmSync(vm.dir, { recursive: true, force: true });
 		this.emit('changed');
 		return vm.dir;
 	}

@@ -230,7 +230,7 @@ export class Daemon {
 				await vm.down(session.who, msg.force === true, timeout);
 				return { vm: vm.info() };
 			},
-			rm: ({ daemon, msg }) => ({ removed: daemon.registry.remove(str(msg, 'name')) }),
+			rm: ({ daemon, msg }) => ({ removed: daemon.registry.remove(str(msg, 'name'), msg.keep_logs === true), kept_logs: msg.keep_logs === true }),
 			info: ({ daemon, msg }) => ({ vm: daemon.registry.get(str(msg, 'name')).info() }),
 			attach: ({ daemon, session, msg }) => {
 				const vm = daemon.registry.get(str(msg, 'name'));

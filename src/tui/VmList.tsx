@@ -1,6 +1,7 @@
 // The first screen of `obsdtui`: every VM the daemon knows, one per line.
 import { Box, Text } from 'ink';
 import type { VmSummary } from './feed.ts';
+import { fmtBytes } from '../common/bytes.ts';
 
 export interface VmListProps {
 	vms: VmSummary[];
@@ -17,6 +18,7 @@ const COLUMNS = [
 	{ title: 'NAME', width: 18 },
 	{ title: 'BACKEND', width: 8 },
 	{ title: 'STATE', width: 10 },
+	{ title: 'LOGS', width: 14 },
 	{ title: 'STAGE', width: 12 },
 	{ title: 'VIEWERS', width: 8 },
 ];
@@ -26,7 +28,9 @@ function cell(text: string, width: number): string {
 }
 
 export function vmRow(vm: VmSummary, width: number): string {
-	const values = [vm.name, vm.backend, vm.state, vm.stage ?? '-', String(vm.viewers)];
+	// LOGS as `ls` shows it (size/boots kept), and how many boots retention removed.
+	const logs = vm.logs ? `${fmtBytes(vm.logs.bytes)}/${vm.logs.boots}${vm.logs.pruned ? ` -${vm.logs.pruned}` : ''}` : '-';
+	const values = [vm.name, vm.backend, vm.state, logs, vm.stage ?? '-', String(vm.viewers)];
 	let line = COLUMNS.map((c, i) => cell(values[i], c.width)).join('');
 	const alerts = vm.alerts.length ? `${vm.alerts.length}: ${vm.alerts[vm.alerts.length - 1]}` : '-';
 	line += alerts;

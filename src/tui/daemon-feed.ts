@@ -1,8 +1,10 @@
 // Live VMs from the daemon, through the client in src/client/client.ts.
 import { EventEmitter } from 'node:events';
+import { dirname } from 'node:path';
 import { connectDaemon, reconnectDaemon, type DaemonClient, type VmInfo } from '../client/client.ts';
 import { errorMessage } from '../common/errors.ts';
 import { reportOfLogFile } from '../helper/logscan.ts';
+import { logUsage } from '../helper/retention.ts';
 import type { AttachMode, ConsoleFeed, ConsoleSession, VmDetails, VmSummary } from './feed.ts';
 
 /** How often the side column's evidence is refreshed for a live VM. */
@@ -25,7 +27,18 @@ function summary(vm: VmInfo): VmSummary {
 		rows: vm.rows,
 		glass: vm.glass !== undefined,
 		kernel_console: vm.kernel_console,
+		logs: logsOf(vm.log),
 	};
+}
+
+/** What `ls` shows in LOGS: the daemon runs on this machine, its VM directories are ours. */
+function logsOf(log: string): VmSummary['logs'] {
+	try {
+		const u = logUsage(dirname(log));
+		return { bytes: u.bytes, boots: u.boots, pruned: u.pruned.length };
+	} catch {
+		return undefined;
+	}
 }
 
 type ClientSession = ReturnType<DaemonClient['console']>;

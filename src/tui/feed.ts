@@ -13,6 +13,8 @@ export type AttachMode = 'rw' | 'spy' | 'takeover';
 export type VmSummary = Pick<VmInfo, 'name' | 'backend' | 'stage' | 'alerts' | 'crash' | 'viewers' | 'writer' | 'log' | 'cols' | 'rows' | 'kernel_console'> & {
 	/** The VM has a glass console (its framebuffer read as text). */
 	glass?: boolean;
+	/** Its kept boots' logs, and how many boots log retention removed (live VMs). */
+	logs?: { bytes: number; boots: number; pruned: number };
 	/** VmInfo's state, or a recording's own ('playing', 'finished'). */
 	state: string;
 	/** A recording: nobody can type into it. */

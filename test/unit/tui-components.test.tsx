@@ -25,12 +25,13 @@ const vm = (over: Partial<VmSummary> = {}): VmSummary => ({
 });
 
 test('VM list: header, one row per VM, selection marker, last alert', () => {
-	const vms = [vm(), vm({ name: 'crashy', state: 'running', stage: 'ddb', alerts: ['panic: kernel diagnostic assertion'], viewers: 0 })];
-	const { lastFrame } = render(<VmList vms={vms} selected={1} width={100} height={8} prefix="C-]" />);
+	const vms = [vm(), vm({ name: 'crashy', state: 'running', stage: 'ddb', alerts: ['panic: kernel diagnostic assertion'], viewers: 0, logs: { bytes: 3 * 1024 * 1024, boots: 3, pruned: 2 } })];
+	const { lastFrame } = render(<VmList vms={vms} selected={1} width={110} height={8} prefix="C-]" />);
 	const lines = strip(lastFrame()!).split('\n');
-	assert.match(lines[0], /^NAME\s+BACKEND\s+STATE\s+STAGE\s+VIEWERS\s+ALERTS/);
-	assert.match(lines[1], /^ {2}obsd74\s+qemu\s+running\s+login\s+2\s+-$/);
-	assert.match(lines[2], /^> crashy\s+qemu\s+running\s+ddb\s+0\s+1: panic: kernel diagnostic assertion$/);
+	assert.match(lines[0], /^NAME\s+BACKEND\s+STATE\s+LOGS\s+STAGE\s+VIEWERS\s+ALERTS/);
+	assert.match(lines[1], /^ {2}obsd74\s+qemu\s+running\s+-\s+login\s+2\s+-$/);
+	// LOGS: the kept boots' size / how many, and how many retention removed.
+	assert.match(lines[2], /^> crashy\s+qemu\s+running\s+3(\.0)?MiB\/3 -2\s+ddb\s+0\s+1: panic: kernel diagnostic assertion$/);
 	assert.match(lines.at(-1)!, /Enter attach/);
 	assert.equal(lines.length, 8);
 });
