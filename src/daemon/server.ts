@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, existsSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { encodeJson, FrameDecoder, FrameError, KIND_DATA, parseJsonPayload } from '../common/frame.ts';
+import { encodeJson, FrameDecoder, FrameError, KIND_DATA, parseJsonPayload, PROTOCOL_VERSION } from '../common/frame.ts';
 import { UserError, errorMessage } from '../common/errors.ts';
 import { daemonSocketPath, ensurePrivateDir, runtimeDir } from '../common/paths.ts';
 import { parseSpec } from '../common/spec.ts';
@@ -18,7 +18,7 @@ import type { Viewer } from './viewer.ts';
 import type { Vm } from './vm.ts';
 import { extraOps } from './ops.ts';
 
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION };
 
 type Msg = Record<string, unknown>;
 
