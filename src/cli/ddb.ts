@@ -4,7 +4,7 @@
 import { closeSync, existsSync, openSync, readSync, fstatSync, writeFileSync } from 'node:fs';
 import { command, confirm } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
-import { checkVmName } from '../common/paths.ts';
+import { vmArg } from '../client/hosts.ts';
 import { UserError } from '../common/errors.ts';
 import { DdbCollector, type DdbEvidence } from '../guest/index.ts';
 import { reportOfLogFile, scanLogFile } from '../helper/logscan.ts';
@@ -38,7 +38,7 @@ export default command({
 			.option('output', { alias: 'o', type: 'string', describe: 'write the report to FILE instead of stdout' })
 			.option('glass', { type: 'boolean', describe: 'the ddb prompt is on the glass console (the framebuffer): type over VNC' }),
 	handler: async (args) => {
-		const name = checkVmName(args.name);
+		const name = vmArg(args.name);
 		if (!args.collect) throw new UserError('nothing to do: use obsdtui ddb NAME --collect');
 		const timeoutMs = Number(args.timeout) * 1000;
 		if (!(timeoutMs > 0)) throw new UserError('--timeout must be a positive number of seconds');

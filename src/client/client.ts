@@ -28,6 +28,8 @@ export interface ConnectOptions {
 	 * the host chosen by -H, OBSDTUI_HOST or a HOST:VM argument (hosts.ts); `null`: this machine.
 	 */
 	host?: Host | null;
+	/** Give up (and end the ssh child) when this aborts; for `ls --all`'s per-host timeout. */
+	signal?: AbortSignal;
 }
 
 /**
@@ -110,7 +112,7 @@ export async function openDaemonSocket(opts: { autostart?: boolean } = {}): Prom
 
 export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonClient> {
 	const host = opts.host === undefined ? currentHost() : opts.host;
-	const link: Link = host ? await openSshLink(host) : await openDaemonSocket(opts);
+	const link: Link = host ? await openSshLink(host, opts.signal) : await openDaemonSocket(opts);
 	const client = new DaemonClient(link, host?.name);
 	const hello = await client.request('hello', { who: opts.who ?? defaultWho() });
 	if (hello.protocol !== PROTOCOL_VERSION) {

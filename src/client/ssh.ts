@@ -47,7 +47,7 @@ export function sshFailure(host: string, code: number | null, stderr: string): s
 	const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
 	const last = lines.at(-1) ?? '';
 	const has = (re: RegExp) => lines.some((l) => re.test(l));
-	if (code === 127 || has(/command not found|No such file or directory|not found$/)) {
+	if (code === 127 || (code !== 255 && has(/command not found|No such file or directory/))) {
 		return `${host}: no obsdtui there (the remote command was not found: ${last || `exit ${code}`}); install it or set OBSDTUI_REMOTE_OBSDTUI (or obsdtui= in the hosts file) to its path`;
 	}
 	if (code === 255) {
@@ -126,7 +126,7 @@ const MAX_PREAMBLE = 64 * 1024;
  * Start ssh and wait for the proxy's answer to our version line. Rejects with one line
  * for each way this fails (no obsdtui there, versions differ, authentication, network).
  */
-export function openSshLink(host: Host): Promise<SshLink> {
+export function openSshLink(host: Host, signal?: AbortSignal): Promise<SshLink> {
 	ensurePrivateDir(runtimeDir());
 	const argv = sshArgv(host);
 	return new Promise((resolve, reject) => {
@@ -179,6 +179,7 @@ export function openSshLink(host: Host): Promise<SshLink> {
 		child.on('close', (code) => {
 			if (!answered) fail(sshFailure(host.name, code, link.stderr));
 		});
+		signal?.addEventListener('abort', () => fail(`${host.name}: gave up waiting for ssh`), { once: true });
 		child.stdin!.write(`${PROXY_MAGIC} ${PROTOCOL_VERSION}\n`);
 	});
 }
