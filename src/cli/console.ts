@@ -123,7 +123,7 @@ async function runConsole(name: string, attachMode: AttachMode, prefix: number, 
 			if (sess !== session || detached) return;
 			// The daemon went away, not the VM: reconnect (which starts a new daemon,
 			// which adopts the VM) and attach again.
-			note('the daemon went away; reconnecting');
+			note(client.host ? `${why}; reconnecting` : 'the daemon went away; reconnecting');
 			reconnectDaemon().then(
 				async (next) => {
 					client = next;

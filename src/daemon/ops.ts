@@ -64,7 +64,7 @@ function readLog(ctx: Parameters<OpHandler>[0]): Msg {
 				if (!follow || !live()) break;
 				await new Promise((r) => setTimeout(r, FOLLOW_MS));
 			}
-			if (!socket.destroyed) socket.write(encodeJson({ event: 'read_log_end', id, boot, end: pos }));
+			if (!socket.destroyed) socket.write(encodeJson({ event: 'read_log_end', request: id, boot, end: pos }));
 		} finally {
 			await fh.close();
 		}
@@ -72,7 +72,7 @@ function readLog(ctx: Parameters<OpHandler>[0]): Msg {
 	// After the reply has gone out (the caller writes it once this returns).
 	setImmediate(() => {
 		stream().catch((err: unknown) => {
-			if (!socket.destroyed) socket.write(encodeJson({ event: 'read_log_end', id, boot, error: `cannot read ${path}: ${(err as Error).message}` }));
+			if (!socket.destroyed) socket.write(encodeJson({ event: 'read_log_end', request: id, boot, error: `cannot read ${path}: ${(err as Error).message}` }));
 		});
 	});
 	return { boot, path };
