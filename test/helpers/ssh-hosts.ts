@@ -127,7 +127,11 @@ export class TestHost {
 		chmodSync('/run/sshd', 0o755);
 		const argv = ['/usr/sbin/sshd', '-D', '-e', '-f', join(this.box.dir, 'sshd_config')];
 		this.sshd = this.ns ? spawn('ip', ['netns', 'exec', this.ns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-		this.sshd.stderr!.on('data', (d: Buffer) => writeFileSync(this.sshdLog, d, { flag: 'a' }));
+		const sshd = this.sshd;
+		// Its last words may come after cleanup removed the dir: only while it is ours.
+		sshd.stderr!.on('data', (d: Buffer) => {
+			if (this.sshd === sshd) writeFileSync(this.sshdLog, d, { flag: 'a' });
+		});
 		await until(() => portOpen(this.addr, this.port), `sshd of ${this.name} on ${this.addr}:${this.port} (log: ${this.sshdLog})`);
 	}
 

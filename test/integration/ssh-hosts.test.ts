@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox, BIN, until as untilPlain } from '../helpers/cli.ts';
 import { TestHost, makeKey, namespacesWork } from '../helpers/ssh-hosts.ts';
+import { Tmux, haveTmux } from '../helpers/tmux.ts';
 
 const client = new Sandbox('otc');
 const keys = join(client.dir, 'keys');
@@ -41,7 +42,10 @@ before(async () => {
 	await Promise.all([A.start(), B.start()]);
 });
 
+const terms: Tmux[] = [];
+
 after(() => {
+	for (const t of terms) t.kill();
 	for (const c of consoles) c.child.kill('SIGTERM');
 	// End the shared connections (ssh's ControlPersist masters) before their sshd goes.
 	closeShared(client);
@@ -235,4 +239,25 @@ test('one-line errors: no obsdtui there, a bad key, another protocol version, no
 		closeShared(other);
 		other.cleanup();
 	}
+});
+
+test('the TUI attaches to a console on another host (attach HOST:VM, in tmux)', { skip: haveTmux() ? false : 'tmux is not installed' }, async () => {
+	const t = new Tmux(110, 30);
+	terms.push(t);
+	t.start(`${process.execPath} ${BIN} attach hostA:a1 --spy`, {
+		OBSDTUI_RUNTIME_DIR: String(client.env.OBSDTUI_RUNTIME_DIR),
+		OBSDTUI_STATE_DIR: String(client.env.OBSDTUI_STATE_DIR),
+		OBSDTUI_SSH: String(client.env.OBSDTUI_SSH),
+		XDG_CONFIG_HOME: String(client.env.XDG_CONFIG_HOME),
+		PATH: process.env.PATH ?? '',
+	});
+	await untilPlain(() => t.capture().includes('A got:typed-in-A'), "a1's screen in the TUI", 60000).catch((e: Error) => {
+		throw new Error(`${e.message}; screen:\n${t.capture()}`);
+	});
+	await client.ok(['send', 'hostA:a1', 'seen-in-the-tui']);
+	await untilPlain(() => t.capture().includes('A got:seen-in-the-tui'), 'live output in the TUI', 60000).catch((e: Error) => {
+		throw new Error(`${e.message}; screen:\n${t.capture()}`);
+	});
+	assert.equal(t.dead(), false);
+	t.sendKeys('C-]', 'q');
 });
