@@ -31,15 +31,27 @@ client.env.OBSDTUI_SSH = ssh.join(' ');
 client.env.OBSDTUI_REMOTE_OBSDTUI = host.obsdtui;
 const dest = `root@${host.addr}`;
 
-/** Type one byte at a time into `child` and time each echo. */
-async function echoLatency(write: (b: string) => void, output: () => string): Promise<number[]> {
+/** Type one byte at a time and time each echo: resolved by the output event itself, not by polling. */
+async function echoLatency(write: (b: string) => void, stream: NodeJS.ReadableStream): Promise<number[]> {
 	const times: number[] = [];
+	let seen = '';
+	let waiting: { ch: string; done: () => void } | undefined;
+	stream.on('data', (d: Buffer) => {
+		seen += d.toString('latin1');
+		if (waiting && seen.includes(waiting.ch)) waiting.done();
+	});
 	for (let i = 0; i < KEYS; i++) {
-		const ch = String.fromCharCode(97 + (i % 26));
-		const before = output().length;
+		// Digits and letters in turn: each key is told apart from the one before.
+		const ch = String.fromCharCode((i % 2 ? 97 : 48) + (i % 10));
+		seen = '';
 		const t0 = process.hrtime.bigint();
-		write(ch);
-		await until(() => output().slice(before).includes(ch), 'echo', 30000);
+		const guard = setTimeout(() => waiting?.done(), 30000);
+		await new Promise<void>((resolve) => {
+			waiting = { ch, done: resolve };
+			write(ch);
+		});
+		clearTimeout(guard);
+		waiting = undefined;
 		times.push(Number(process.hrtime.bigint() - t0) / 1e6);
 	}
 	return times;
@@ -59,10 +71,8 @@ try {
 	await client.ok(['-H', host.target, 'up', 'lat', '--exec', 'cat']);
 	const rows: [string, number[]][] = [];
 	const plain = spawn(ssh[0], [...ssh.slice(1), ...shared, dest, 'cat'], { stdio: ['pipe', 'pipe', 'inherit'] });
-	let plainOut = '';
-	plain.stdout.on('data', (d) => (plainOut += d));
-	// Line-buffered cat would wait for a newline: send each byte with one, time the byte.
-	rows.push(['plain ssh host cat (baseline)', await echoLatency((b) => plain.stdin.write(`${b}\n`), () => plainOut)]);
+	// cat writes what it reads: each byte with a newline, timed until the byte is back.
+	rows.push(['plain ssh host cat (baseline)', await echoLatency((b) => plain.stdin.write(`${b}\n`), plain.stdout)]);
 	plain.stdin.end();
 	for (const [label, target] of [
 		['obsdtui console, local', 'lat'],
@@ -70,7 +80,7 @@ try {
 	] as const) {
 		const c = runConsole(['console', target]);
 		await until(() => c.out().includes('attached to lat'), 'attach', 60000);
-		rows.push([label, await echoLatency((b) => c.child.stdin.write(b), c.out)]);
+		rows.push([label, await echoLatency((b) => c.child.stdin.write(b), c.child.stdout)]);
 		c.child.kill('SIGTERM');
 	}
 	const base = pct(rows[0][1], 50);
