@@ -117,7 +117,9 @@ export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonCl
 	const hello = await client.request('hello', { who: opts.who ?? defaultWho() });
 	if (hello.protocol !== PROTOCOL_VERSION) {
 		client.close();
-		throw new UserError(`${host ? `${host.name}: ` : ''}protocol version mismatch: the daemon speaks ${String(hello.protocol)}, this obsdtui speaks ${PROTOCOL_VERSION} (run 'obsdtui daemon stop' there so the next command starts the installed version)`);
+		throw new UserError(
+			`${host ? `${host.name}: ` : ''}protocol version mismatch: the daemon speaks ${String(hello.protocol)}, this obsdtui speaks ${PROTOCOL_VERSION} (run 'obsdtui daemon stop' there so the next command starts the installed version)`,
+		);
 	}
 	return client;
 }
