@@ -113,6 +113,13 @@ test('up, wait, send and log on both hosts, by -H, HOST:VM and OBSDTUI_HOST', as
 	assert.match(await client.ok(['-H', 'hostB', 'log', 'b1']), /B got:hello B/);
 	// scan and dmesg of a remote VM fetch its log first.
 	assert.match(await client.ok(['scan', 'hostA:a1']), /^hostA:a1: 3 lines, 0 boots, 0 crashes\n/);
+	// report asks the far daemon for its host's facts; the log comes over as for scan.
+	const report = await client.ok(['report', 'hostA:a1']);
+	assert.match(report, /^host: Linux .* \(hostA, over ssh\)$/m);
+	assert.match(report, /A got:hello from afar/);
+	const dmesg = await client.run(['dmesg', 'hostB:b1']);
+	assert.equal(dmesg.code, 1);
+	assert.equal(dmesg.stderr, 'obsdtui: no kernel banner in this log, so there is no dmesg\n');
 	const tsOnly = await client.run(['log', 'hostA:a1', '--timestamps']);
 	assert.equal(tsOnly.code, 1);
 	assert.match(tsOnly.stderr, /^obsdtui: --timestamps, --audit and --format asciicast read the log index/);
