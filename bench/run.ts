@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = ['start', 'console', 'latency', 'memory', 'scan', 'boot', 'tui', 'devices', 'glass', 'glass-tracker'];
+const all = ['start', 'console', 'latency', 'memory', 'scan', 'boot', 'tui', 'devices', 'glass', 'glass-tracker', 'ssh'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
 
 for (const step of ['scripts/build-native.mjs', 'scripts/bundle.mjs']) {

@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commandsFor } from './cli/index.ts';
 import { UserError, errorMessage } from './common/errors.ts';
+import { chooseHost } from './client/hosts.ts';
 import pkg from '../package.json' with { type: 'json' };
 
 function fail(message: string, code = 1): never {
@@ -25,6 +26,17 @@ async function main(): Promise<void> {
 		// expect `obsdtui --version` (and -V) to name the program, at the top level only.
 		.version(false)
 		.option('version', { alias: 'V', type: 'boolean', global: false, describe: 'Print the version and exit' })
+		.option('H', {
+			alias: 'host',
+			type: 'string',
+			global: true,
+			describe: 'run against HOST over ssh: a name from the hosts file, [user@]host[:port] or an ssh alias (default $OBSDTUI_HOST; local: this machine)',
+		})
+		.middleware((argv) => {
+			// Before any handler: every command's connectDaemon() then uses this host.
+			if (typeof argv.H === 'string') chooseHost(argv.H, '-H');
+			else chooseHost(process.env.OBSDTUI_HOST || undefined, 'OBSDTUI_HOST');
+		}, true)
 		.middleware((argv) => {
 			// Under a command yargs does not resolve the alias of a top-level option itself.
 			// Only the flag counts: `image fetch <version>` has a positional of that name.

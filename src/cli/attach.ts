@@ -1,6 +1,6 @@
 // `obsdtui attach NAME [--spy]`: the TUI opened straight on one console.
 import { attachModeOf, command, withAttachModes } from './command.ts';
-import { checkVmName } from '../common/paths.ts';
+import { vmArg } from '../client/hosts.ts';
 import { UserError } from '../common/errors.ts';
 import { runTui } from '../tui/run.tsx';
 import { DaemonFeed } from '../tui/daemon-feed.ts';
@@ -12,7 +12,7 @@ export default command({
 	builder: (y) =>
 		withAttachModes(withPrefix(y).positional('name', { type: 'string' })),
 	handler: async (args) => {
-		const name = checkVmName(args.name);
+		const name = vmArg(args.name);
 		const prefix = prefixOf(args);
 		const feed = await DaemonFeed.open();
 		if (!feed.list().some((v) => v.name === name)) {

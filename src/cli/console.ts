@@ -4,7 +4,7 @@
 // command key controls the session; the prefix twice sends the prefix itself.
 import { attachModeOf, command, withAttachModes, type AttachMode } from './command.ts';
 import { connectDaemon, reconnectDaemon, type ConsoleSession } from '../client/client.ts';
-import { checkVmName } from '../common/paths.ts';
+import { vmArg } from '../client/hosts.ts';
 import { UserError } from '../common/errors.ts';
 import { Sanitizer, RESTORE_TERMINAL } from '../term/sanitize.ts';
 import { prefixLabel } from '../tui/keys.ts';
@@ -22,7 +22,7 @@ export default command({
 			describe: 'the glass console: the framebuffer read as text; keys are typed over VNC',
 		}),
 	handler: async (args) => {
-		const name = checkVmName(args.name);
+		const name = vmArg(args.name);
 		const prefix = prefixOf(args);
 		const pname = prefixLabel(prefix);
 		const mode = attachModeOf(args);
@@ -123,7 +123,7 @@ async function runConsole(name: string, attachMode: AttachMode, prefix: number, 
 			if (sess !== session || detached) return;
 			// The daemon went away, not the VM: reconnect (which starts a new daemon,
 			// which adopts the VM) and attach again.
-			note('the daemon went away; reconnecting');
+			note(client.host ? `${why}; reconnecting` : 'the daemon went away; reconnecting');
 			reconnectDaemon().then(
 				async (next) => {
 					client = next;

@@ -1,4 +1,4 @@
-// obsdtui daemon status|stop|run.
+// obsdtui daemon status|stop|run|proxy.
 import { command, printJson } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
 import { runDaemon } from '../daemon/server.ts';
@@ -6,14 +6,21 @@ import { daemonSocketPath } from '../common/paths.ts';
 
 export default command({
 	command: 'daemon <action>',
-	describe: 'Per-user daemon: status, stop (VMs keep running), or run in the foreground',
+	describe: 'Per-user daemon: status, stop (VMs keep running), run in the foreground, or proxy (stdin/stdout to the daemon, for ssh)',
 	builder: (y) =>
 		y
-			.positional('action', { choices: ['status', 'stop', 'run'] as const })
+			.positional('action', { choices: ['status', 'stop', 'run', 'proxy'] as const })
 			.option('json', { type: 'boolean' }),
 	handler: async (args) => {
 		if (args.action === 'run') {
 			await runDaemon();
+			return;
+		}
+		if (args.action === 'proxy') {
+			// Only the daemon's frames may reach stdout; exit once they are flushed.
+			const { runProxy } = await import('../daemon/proxy.ts');
+			const code = await runProxy();
+			process.stdout.write('', () => process.exit(code));
 			return;
 		}
 		let client;

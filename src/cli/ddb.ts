@@ -4,7 +4,8 @@
 import { closeSync, existsSync, openSync, readSync, fstatSync, writeFileSync } from 'node:fs';
 import { command, confirm } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
-import { checkVmName } from '../common/paths.ts';
+import { isRemote, vmArg } from '../client/hosts.ts';
+import { fetchLog, type FetchedLog } from '../client/remote-log.ts';
 import { UserError } from '../common/errors.ts';
 import { DdbCollector, type DdbEvidence } from '../guest/index.ts';
 import { reportOfLogFile, scanLogFile } from '../helper/logscan.ts';
@@ -38,12 +39,13 @@ export default command({
 			.option('output', { alias: 'o', type: 'string', describe: 'write the report to FILE instead of stdout' })
 			.option('glass', { type: 'boolean', describe: 'the ddb prompt is on the glass console (the framebuffer): type over VNC' }),
 	handler: async (args) => {
-		const name = checkVmName(args.name);
+		const name = vmArg(args.name);
 		if (!args.collect) throw new UserError('nothing to do: use obsdtui ddb NAME --collect');
 		const timeoutMs = Number(args.timeout) * 1000;
 		if (!(timeoutMs > 0)) throw new UserError('--timeout must be a positive number of seconds');
 
 		const client = await connectDaemon();
+		let fetched: FetchedLog | undefined;
 		try {
 			const glass = args.glass === true || undefined;
 			const session = client.console(name, { glass });
@@ -51,7 +53,9 @@ export default command({
 			const serialLog = session.vm?.log;
 			if (!serialLog) throw new UserError(`VM ${name} has no console log yet`);
 			// On the glass the log is the daemon's glass stream, written before viewers see a line.
-			const logPath = glass ? serialLog.replace(/\.log$/, '.glass') : serialLog;
+			// On another host, a copy fetched through its daemon (this connection carries the console).
+			if (isRemote()) fetched = await fetchLog(name, { glass });
+			const logPath = fetched?.path ?? (glass ? serialLog.replace(/\.log$/, '.glass') : serialLog);
 			if (glass && !existsSync(logPath)) throw new UserError(`VM ${name} has no glass console stream yet`);
 			const decoder = glass ? new GlassStreamDecoder() : null;
 			const ncpu = (await scanLogFile(logPath)).boots.at(-1)?.kernel?.ncpu ?? 0;
@@ -99,6 +103,7 @@ export default command({
 			await session.detach();
 		} finally {
 			client.close();
+			fetched?.cleanup();
 		}
 	},
 });

@@ -6,6 +6,8 @@ import { command } from './command.ts';
 import { UserError } from '../common/errors.ts';
 import { vmDir } from '../common/paths.ts';
 import { dmesgOfLogFile, scanLogFile } from '../helper/logscan.ts';
+import { isRemote, splitVmArg, vmArg } from '../client/hosts.ts';
+import { fetchLog } from '../client/remote-log.ts';
 
 export interface LogSource {
 	path: string;
@@ -43,6 +45,21 @@ export async function kernelLog(src: LogSource): Promise<LogSource & { glass: bo
 	return { ...src, path: glass, glass: true };
 }
 
+/**
+ * resolveLog for commands that also take HOST:VM (or -H): a VM on another host has its
+ * newest log fetched through its daemon into a private temporary file (call `cleanup`).
+ * A local file whose name has a colon is still a file.
+ */
+export async function openLogSource(arg: string): Promise<LogSource & { cleanup: () => void }> {
+	const hostPart = arg.includes(':') && !existsSync(arg) && splitVmArg(arg).host !== undefined;
+	if (hostPart || isRemote()) {
+		const name = vmArg(arg);
+		const got = await fetchLog(name);
+		return { path: got.path, vm: name, cleanup: got.cleanup };
+	}
+	return { ...resolveLog(arg), cleanup: () => {} };
+}
+
 export function parseBoot(v: unknown): number | 'last' {
 	if (v === undefined || v === 'last') return 'last';
 	const n = Number(v);
@@ -55,12 +72,16 @@ export default command({
 	describe: 'Print the kernel messages of a boot (VM name or console log file), as dmesg.boot would hold them',
 	builder: (y) =>
 		y
-			.positional('target', { type: 'string', describe: 'VM name or console log file' })
+			.positional('target', { type: 'string', describe: 'VM name (HOST:VM on another host) or console log file' })
 			.option('boot', { type: 'string', describe: "boot number within the log, or 'last'", default: 'last' }),
 	handler: async (args) => {
-		const src = await kernelLog(resolveLog(String(args.target)));
-		// Streamed: a log may be bigger than Node reads at once (its cap is 4 GiB).
-		const out = await dmesgOfLogFile(src.path, parseBoot(args.boot));
-		process.stdout.write(out);
+		const boot = parseBoot(args.boot);
+		const src = await openLogSource(String(args.target));
+		try {
+			// Streamed: a log may be bigger than Node reads at once (its cap is 4 GiB).
+			process.stdout.write(await dmesgOfLogFile((await kernelLog(src)).path, boot));
+		} finally {
+			src.cleanup();
+		}
 	},
 });

@@ -1,7 +1,7 @@
 // obsdtui down NAME: power the VM off gracefully, forcing it after a timeout.
 import { command } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
-import { checkVmName } from '../common/paths.ts';
+import { vmArg } from '../client/hosts.ts';
 
 export default command({
 	command: 'down <name>',
@@ -12,7 +12,7 @@ export default command({
 			.option('force', { type: 'boolean', describe: 'skip the graceful power-down' })
 			.option('timeout', { type: 'number', default: 20, describe: 'seconds to wait for a graceful power-down' }),
 	handler: async (args) => {
-		const name = checkVmName(args.name);
+		const name = vmArg(args.name);
 		const client = await connectDaemon();
 		try {
 			const { vm } = await client.request<{ vm: { state: string; exit?: { status: number | null; signal: string | null } } }>('down', {

@@ -46,7 +46,8 @@ export async function allCommands(): Promise<CommandModule[]> {
  * needs none.
  */
 export async function commandsFor(argv: string[]): Promise<CommandModule[]> {
-	const word = argv.find((a) => !a.startsWith('-'));
+	// The first word that is neither an option nor the value of -H/--host (a global option).
+	const word = argv.find((a, i) => !a.startsWith('-') && !(i > 0 && (argv[i - 1] === '-H' || argv[i - 1] === '--host')));
 	const hit = word === undefined ? undefined : loaders.find(([name]) => name === word);
 	if (hit) return [(await hit[1]()).default];
 	if (word === undefined && argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return [];

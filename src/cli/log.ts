@@ -4,7 +4,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { command } from './command.ts';
 import { UserError } from '../common/errors.ts';
-import { checkVmName, vmDir } from '../common/paths.ts';
+import { vmDir } from '../common/paths.ts';
+import { isRemote, vmArg } from '../client/hosts.ts';
+import { connectDaemon } from '../client/client.ts';
 import { bootLogPath, bootIndexPath, bootGlassPath, bootGlassIndexPath, listBoots, readIndex, readLogRange, type IndexRecord } from '../helper/logfiles.ts';
 import { prunedBoots, reasonText } from '../helper/retention.ts';
 import { Sanitizer } from '../term/sanitize.ts';
@@ -104,6 +106,25 @@ export class Annotator {
 	}
 }
 
+/**
+ * `log` of a VM on another host: the daemon there streams the file (read_log). Index
+ * records (times, audit lines) stay on that host for now.
+ */
+async function remoteLog(name: string, args: Record<string, unknown>): Promise<void> {
+	if (args.timestamps || args.audit || args.format === 'asciicast') throw new UserError('--timestamps, --audit and --format asciicast read the log index, which is only on the VM\'s host: run them there');
+	const boot = args.boot === undefined || args.boot === 'last' ? 'last' : Number(args.boot);
+	if (boot !== 'last' && !(Number.isInteger(boot) && boot > 0)) throw new UserError(`--boot must be a boot number or last, not ${JSON.stringify(args.boot)}`);
+	const sanitizer = process.stdout.isTTY ? new Sanitizer() : undefined;
+	const client = await connectDaemon();
+	try {
+		await client.readLog({ name, boot, glass: args.glass === true, follow: args.follow === true }, (b) => {
+			process.stdout.write(sanitizer ? sanitizer.filter(b) : b);
+		});
+	} finally {
+		client.close();
+	}
+}
+
 function helperGone(dir: string, boot: number): boolean {
 	const idx = bootIndexPath(dir, boot);
 	const exited = existsSync(idx) && readIndex(idx).some((r) => r.kind === 'e' && r.json.event === 'exited');
@@ -124,7 +145,11 @@ export default command({
 			.option('format', { choices: ['raw', 'asciicast'] as const, default: 'raw' as const })
 			.option('glass', { type: 'boolean', describe: "the glass console's stream: the framebuffer read as text, one line per line" }),
 	handler: async (args) => {
-		const name = checkVmName(args.name);
+		const name = vmArg(args.name);
+		if (isRemote()) {
+			await remoteLog(name, args);
+			return;
+		}
 		const dir = vmDir(name);
 		if (!existsSync(dir)) throw new UserError(`no VM named '${name}' (see 'obsdtui ls')`);
 		const boot = pickBoot(dir, args.boot);

@@ -1,6 +1,8 @@
 // obsdtui ls: the VMs the daemon knows, running or not.
 import { command, printJson } from './command.ts';
-import { connectDaemon, type VmInfo } from '../client/client.ts';
+import { connectDaemon, type DaemonClient, type VmInfo } from '../client/client.ts';
+import { LOCAL, readHostsFile, type Host } from '../client/hosts.ts';
+import { errorMessage, UserError } from '../common/errors.ts';
 import { vmDir } from '../common/paths.ts';
 import { logUsage, reasonText, userQuotaBytes, type LogUsage } from '../helper/retention.ts';
 import { fmtBytes } from '../common/bytes.ts';
@@ -30,11 +32,28 @@ export function vmRow(vm: VmInfo): string[] {
 export default command({
 	command: 'ls',
 	describe: 'List VMs',
-	builder: (y) => y.option('json', { type: 'boolean', describe: 'print JSON' }),
+	builder: (y) =>
+		y
+			.option('json', { type: 'boolean', describe: 'print JSON' })
+			.option('all', { alias: 'a', type: 'boolean', describe: 'every host in the hosts file and this one, with a HOST column' })
+			.option('timeout', { type: 'number', default: 10, describe: 'with --all: seconds to wait for each host' }),
 	handler: async (args) => {
+		if (args.all) {
+			const timeout = Number(args.timeout);
+			if (!(timeout > 0)) throw new UserError('--timeout must be a positive number of seconds');
+			await lsAll(timeout, args.json === true);
+			return;
+		}
 		const client = await connectDaemon();
 		try {
 			const vms = await client.ls();
+			if (client.host) {
+				// Log usage is read from the state dir, which is on that host: not shown here.
+				if (args.json) printJson({ vms });
+				else if (!vms.length) process.stdout.write(`no VMs on ${client.host}\n`);
+				else process.stdout.write(formatTable([['NAME', 'BACKEND', 'STATE', 'BOOT', 'STAGE', 'VIEWERS', 'ALERTS'], ...vms.map(vmRow)]));
+				return;
+			}
 			const usage = new Map(vms.map((vm) => [vm.name, usageOf(vm.name)]));
 			if (args.json) {
 				printJson({ vms: vms.map((vm) => ({ ...vm, logs: usage.get(vm.name) })) });
@@ -51,6 +70,52 @@ export default command({
 		}
 	},
 });
+
+export type HostListing = { host: string; ok: true; vms: VmInfo[] } | { host: string; ok: false; error: string };
+
+/**
+ * One host's VMs, or why not, within `seconds`: a host that does not answer in time (or
+ * is down) is reported as such and its ssh ended, so it never holds up the others.
+ */
+export async function listHost(host: Host | null, seconds: number): Promise<HostListing> {
+	const name = host?.name ?? LOCAL;
+	const ac = new AbortController();
+	let timer: NodeJS.Timeout | undefined;
+	const expired = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => {
+			ac.abort();
+			reject(new UserError(`no answer within ${seconds} s`));
+		}, seconds * 1000);
+	});
+	let client: DaemonClient | undefined;
+	try {
+		client = await Promise.race([connectDaemon({ host, signal: ac.signal }), expired]);
+		const vms = await Promise.race([client.ls(), expired]);
+		return { host: name, ok: true, vms };
+	} catch (err) {
+		const msg = errorMessage(err);
+		return { host: name, ok: false, error: msg.startsWith(`${name}: `) ? msg.slice(name.length + 2) : msg };
+	} finally {
+		clearTimeout(timer);
+		client?.close();
+	}
+}
+
+async function lsAll(seconds: number, json: boolean): Promise<void> {
+	const hosts = readHostsFile();
+	const results = await Promise.all([listHost(null, seconds), ...hosts.map((h) => listHost(h, h.timeoutS ?? seconds))]);
+	if (json) {
+		printJson({ hosts: results });
+		return;
+	}
+	const rows = [['HOST', 'NAME', 'BACKEND', 'STATE', 'BOOT', 'STAGE', 'VIEWERS', 'ALERTS']];
+	for (const r of results) {
+		if (!r.ok) rows.push([r.host, '-', '-', 'unreachable', '-', '-', '-', r.error]);
+		else if (!r.vms.length) rows.push([r.host, '-', '-', 'no VMs', '-', '-', '-', '']);
+		else for (const vm of r.vms) rows.push([r.host, ...vmRow(vm)]);
+	}
+	process.stdout.write(formatTable(rows));
+}
 
 /** vmRow with a LOGS column after BOOT: space used by the boots kept. */
 function logsColumn(row: string[], u: LogUsage): string[] {

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { command, printJson } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
-import { checkVmName } from '../common/paths.ts';
+import { vmArg } from '../client/hosts.ts';
 import { UserError } from '../common/errors.ts';
 import { formatNetReport } from '../devices/format.ts';
 import type { NetReport } from '../devices/net.ts';
@@ -24,7 +24,7 @@ export default command({
 			.option('stop-pcap', { type: 'boolean', describe: 'stop recording the wire' })
 			.option('ifconfig', { type: 'string', describe: "type 'ifconfig IF hwfeatures' at the guest's shell prompt (default IF vio0) for its mtu and hardmtu" }),
 	handler: async (args) => {
-		const name = checkVmName(args.name);
+		const name = vmArg(args.name);
 		const client = await connectDaemon();
 		try {
 			const req: Record<string, unknown> = { name };

@@ -2,15 +2,18 @@
 // console log; --bundle also writes a .tar.gz with the whole log and the evidence files.
 import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { spawnSync } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
 import { createGzip } from 'node:zlib';
-import os from 'node:os';
 import { command } from './command.ts';
-import { resolveLog, parseBoot, kernelLog } from './dmesg.ts';
+import { openLogSource, parseBoot, kernelLog } from './dmesg.ts';
+import { isRemote } from '../client/hosts.ts';
+import { connectDaemon } from '../client/client.ts';
 import { UserError } from '../common/errors.ts';
 import type { DdbEvidence } from '../guest/index.ts';
 import { reportOfLogFile } from '../helper/logscan.ts';
+import { hostFacts } from '../common/host-facts.ts';
+
+export { hostFacts };
 
 /** Where `obsdtui ddb --collect` leaves its evidence for a log: next to it. */
 export function ddbEvidencePath(logPath: string): string {
@@ -25,30 +28,6 @@ export function readDdbEvidence(logPath: string): DdbEvidence | null {
 	} catch {
 		return null;
 	}
-}
-
-function firstLine(cmd: string, args: string[]): string | null {
-	const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 5000 });
-	if (r.status !== 0 || !r.stdout) return null;
-	return r.stdout.split('\n')[0].trim() || null;
-}
-
-export function hostFacts(backend: string | undefined): Record<string, string> {
-	const facts: Record<string, string> = {
-		host: `${os.type()} ${os.release()} ${os.arch()}`,
-		node: process.version,
-	};
-	try {
-		const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string };
-		if (pkg.version) facts.obsdtui = pkg.version;
-	} catch {
-		// bundled without package.json next to it: the version is not essential
-	}
-	if (backend === undefined || backend === 'qemu') {
-		const q = firstLine('qemu-system-aarch64', ['--version']);
-		if (q) facts.qemu = q;
-	}
-	return facts;
 }
 
 interface VmFacts {
@@ -150,34 +129,56 @@ export default command({
 	describe: 'Write a sendbug(1)-format bug report from a VM console log or a log file',
 	builder: (y) =>
 		y
-			.positional('target', { type: 'string', describe: 'VM name or console log file' })
+			.positional('target', { type: 'string', describe: 'VM name (HOST:VM on another host) or console log file' })
 			.option('output', { alias: 'o', type: 'string', describe: 'write the report to FILE instead of stdout' })
 			.option('boot', { type: 'string', describe: "guest boot within the log (default: the crashed one, else 'last')" })
 			.option('bundle', { type: 'boolean', describe: 'also write FILE.tar.gz (or obsdtui-report-NAME.tar.gz) with the whole log and evidence' }),
 	handler: async (args) => {
-		const src = await kernelLog(resolveLog(String(args.target)));
-		const vm = src.vm ? vmFacts(src.vm, src.path) : undefined;
-		// Streamed: a log may be bigger than Node reads at once (its cap is 4 GiB).
-		const text = await reportOfLogFile(src.path, {
-			boot: args.boot === undefined ? undefined : parseBoot(args.boot),
-			vm,
-			host: hostFacts(vm?.backend),
-			ddb: readDdbEvidence(src.path),
-		});
-		const output = args.output === undefined ? undefined : String(args.output);
-		if (output) writeFileSync(output, text, { mode: 0o600 });
-		else process.stdout.write(text);
-		if (args.bundle) {
-			const stem = output ? output.replace(/\.txt$/, '') : `obsdtui-report-${src.vm ?? basename(src.path).replace(/\.[^.]*$/, '')}`;
-			const path = `${stem}.tar.gz`;
-			const dir = basename(stem);
-			const entries = src.vm ? bundleEntries(src.path, text, dir) : [{ name: `${dir}/report.txt`, data: Buffer.from(text) }, fileEntry(`${dir}/${basename(src.path)}`, src.path)];
-			try {
-				await writeTarGz(path, entries);
-			} catch (err) {
-				throw new UserError(`cannot write ${path}: ${(err as Error).message}`);
-			}
-			process.stderr.write(`bundle: ${path}\n`);
+		const boot = args.boot === undefined ? undefined : parseBoot(args.boot);
+		const src = await openLogSource(String(args.target));
+		try {
+			await writeReport(await kernelLog(src), boot, args);
+		} finally {
+			src.cleanup();
 		}
 	},
 });
+
+async function writeReport(src: { path: string; vm: string | null }, boot: number | 'last' | undefined, args: Record<string, unknown>): Promise<void> {
+	let vm = src.vm ? vmFacts(src.vm, src.path) : undefined;
+	let host: Record<string, string>;
+	if (src.vm && isRemote()) {
+		// The VM and its QEMU are on the other host: ask its daemon, not this machine.
+		const client = await connectDaemon();
+		try {
+			const info = await client.request<{ vm: { backend?: string } }>('info', { name: src.vm });
+			vm = { name: src.vm, backend: info.vm.backend };
+			host = (await client.request<{ facts: Record<string, string> }>('host_facts', { backend: info.vm.backend })).facts;
+			if (client.host) host = { ...host, host: `${host.host} (${client.host}, over ssh)` };
+		} finally {
+			client.close();
+		}
+	} else host = hostFacts(vm?.backend);
+	// Streamed: a log may be bigger than Node reads at once (its cap is 4 GiB).
+	const text = await reportOfLogFile(src.path, {
+		boot,
+		vm,
+		host,
+		ddb: readDdbEvidence(src.path),
+	});
+	const output = args.output === undefined ? undefined : String(args.output);
+	if (output) writeFileSync(output, text, { mode: 0o600 });
+	else process.stdout.write(text);
+	if (args.bundle) {
+		const stem = output ? output.replace(/\.txt$/, '') : `obsdtui-report-${src.vm ?? basename(src.path).replace(/\.[^.]*$/, '')}`;
+		const path = `${stem}.tar.gz`;
+		const dir = basename(stem);
+		const entries = src.vm ? bundleEntries(src.path, text, dir) : [{ name: `${dir}/report.txt`, data: Buffer.from(text) }, fileEntry(`${dir}/${basename(src.path)}`, src.path)];
+		try {
+			await writeTarGz(path, entries);
+		} catch (err) {
+			throw new UserError(`cannot write ${path}: ${(err as Error).message}`);
+		}
+		process.stderr.write(`bundle: ${path}\n`);
+	}
+}

@@ -2,7 +2,7 @@
 // console logs of every boot, collected evidence). Asks first on a terminal.
 import { command, confirm } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
-import { checkVmName } from '../common/paths.ts';
+import { vmArg } from '../client/hosts.ts';
 import { UserError } from '../common/errors.ts';
 
 export default command({
@@ -14,7 +14,7 @@ export default command({
 			.option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask' })
 			.option('keep-logs', { type: 'boolean', describe: 'keep the console logs (log, dmesg and report still read them); remove the rest' }),
 	handler: async (args) => {
-		const name = checkVmName(args.name);
+		const name = vmArg(args.name);
 		const client = await connectDaemon();
 		try {
 			const { vm } = await client.request<{ vm: { state: string; log: string } }>('info', { name });

@@ -4,6 +4,9 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { command, printJson } from './command.ts';
 import { UserError, errorMessage } from '../common/errors.ts';
 import { GuestParser, type GuestSummary } from '../guest/index.ts';
+import { existsSync } from 'node:fs';
+import { isRemote, splitVmArg } from '../client/hosts.ts';
+import { openLogSource } from './dmesg.ts';
 
 function fileError(path: string, err: unknown): UserError {
 	// `ENOENT: no such file or directory, open '/x'` -> `/x: no such file or directory`
@@ -87,11 +90,21 @@ export default command({
 	command: 'scan <files..>',
 	describe: 'Scan saved console logs: boots, stages, kernel, devices, crashes',
 	builder: (y) =>
-		y.positional('files', { type: 'string', array: true, describe: 'console log files' }).option('json', { type: 'boolean', describe: 'print JSON (JSON Lines for several files), see docs/scan-json.md' }),
-	handler: (args) => {
+		y.positional('files', { type: 'string', array: true, describe: 'console log files (or HOST:VM: that VM\'s newest log)' }).option('json', { type: 'boolean', describe: 'print JSON (JSON Lines for several files), see docs/scan-json.md' }),
+	handler: async (args) => {
 		const files = (args.files as string[]).map(String);
 		for (const f of files) {
-			const s = scanFile(f);
+			// HOST:VM (or a VM with -H): the newest log of that VM, fetched from its host.
+			const remote = isRemote() || (f.includes(':') && !existsSync(f) && splitVmArg(f).host !== undefined);
+			let s: GuestSummary;
+			if (remote) {
+				const src = await openLogSource(f);
+				try {
+					s = scanFile(src.path);
+				} finally {
+					src.cleanup();
+				}
+			} else s = scanFile(f);
 			if (args.json) printJson(scanJson(f, s));
 			else process.stdout.write(formatScan(f, s));
 		}

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { command, printJson } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
-import { checkVmName } from '../common/paths.ts';
+import { vmArg } from '../client/hosts.ts';
 import { UserError } from '../common/errors.ts';
 import { formatScreenReport } from '../devices/format.ts';
 import type { ScreenReport } from '../devices/screen.ts';
@@ -18,7 +18,7 @@ export default command({
 			.option('json', { type: 'boolean', describe: 'print JSON' })
 			.option('o', { alias: 'output', type: 'string', describe: 'write the screen to this PNG file' }),
 	handler: async (args) => {
-		const name = checkVmName(args.name);
+		const name = vmArg(args.name);
 		const out = typeof args.o === 'string' ? args.o : undefined;
 		const client = await connectDaemon();
 		try {

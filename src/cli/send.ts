@@ -1,7 +1,7 @@
 // obsdtui send NAME TEXT: type into a console from a script.
 import { command } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
-import { checkVmName } from '../common/paths.ts';
+import { vmArg } from '../client/hosts.ts';
 import { UserError } from '../common/errors.ts';
 
 /** C-style escapes for -e: \r \n \t \e \\ \xHH. */
@@ -36,7 +36,7 @@ export default command({
 			.option('break', { type: 'boolean', describe: 'send a serial BREAK before TEXT (on OpenBSD with ddb.console=1 it enters ddb)' })
 			.option('glass', { type: 'boolean', describe: 'type on the glass console (key presses over VNC); with --break: Ctrl+Alt+Esc' }),
 	handler: async (args) => {
-		const name = checkVmName(args.name);
+		const name = vmArg(args.name);
 		if (args.text === undefined && !args.break) throw new UserError('nothing to send: give TEXT or --break');
 		const text = String(args.text ?? '');
 		let data = args.escapes ? unescape(text) : Buffer.from(text, 'utf8');

@@ -4,7 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { command, printJson } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
 import { UserError } from '../common/errors.ts';
-import { checkVmName, vmDir } from '../common/paths.ts';
+import { vmDir } from '../common/paths.ts';
+import { isRemote, vmArg } from '../client/hosts.ts';
 import { parseGpuSize, parseNetFlag, parseSpec } from '../common/spec.ts';
 import { loadFont } from '../devices/glass-files.ts';
 
@@ -33,6 +34,38 @@ export function resolveSpecPaths(raw: Record<string, unknown>, base: string): vo
 	const fix = (d: unknown) => (typeof d === 'string' ? resolve(base, d) : d && typeof d === 'object' && typeof (d as { path?: unknown }).path === 'string' ? { ...d, path: resolve(base, (d as { path: string }).path) } : d);
 	if (Array.isArray(raw.disks)) raw.disks = raw.disks.map(fix);
 	if (raw.disk !== undefined) raw.disk = fix(raw.disk);
+}
+
+/**
+ * `up` on another host: paths in flags name files there, so they are sent as given (they
+ * must be absolute); without flags that say what to boot, that host's saved spec is used.
+ */
+async function upRemote(name: string, args: Record<string, unknown>): Promise<void> {
+	const raw: Record<string, unknown> = args.spec ? readSpecFile(String(args.spec)) : {};
+	const path = (p: unknown) => {
+		const s = String(p);
+		if (!s.startsWith('/')) throw new UserError(`${s}: with a remote host, paths must be absolute (they name files on that host)`);
+		return s;
+	};
+	for (const key of ['kernel', 'initrd'] as const) if (args[key] !== undefined) raw[key] = path(args[key]);
+	for (const key of ['append', 'cpus', 'mem', 'accel', 'cpu', 'cols', 'rows', 'hang', 'logMax', 'logKeep', 'logQuota'] as const) if (args[key] !== undefined) raw[key] = args[key];
+	if (Array.isArray(args.disk)) raw.disks = args.disk.map(path);
+	if (args.efi !== undefined) raw.efi = args.efi === '' ? true : path(args.efi);
+	if (args.net !== undefined) raw.net = parseNetFlag(String(args.net), name);
+	if (args.gpu !== undefined) raw.gpu = parseGpuSize(String(args.gpu));
+	if (args.glassFont !== undefined) raw.glassFonts = (args.glassFont as string[]).map(path);
+	if (args.exec !== undefined) raw.command = String(args.exec);
+	if (args.serial !== undefined) raw.serial = { device: path(args.serial), ...(args.speed ? { speed: args.speed } : {}) };
+	const bootFlags = ['kernel', 'initrd', 'disk', 'efi', 'exec', 'serial'].some((k) => args[k] !== undefined);
+	const saved = !args.spec && !bootFlags;
+	const client = await connectDaemon();
+	try {
+		const { vm } = await client.request<{ vm: Record<string, unknown> }>('up', saved ? { name, saved: true, overrides: raw } : { name, spec: { ...raw, name } });
+		if (args.json) printJson(vm);
+		else process.stdout.write(`${client.host}:${name}: ${vm.state} (${vm.backend}, boot ${vm.boot}), log ${vm.log}\n`);
+	} finally {
+		client.close();
+	}
 }
 
 export default command({
@@ -65,7 +98,11 @@ export default command({
 			.option('speed', { type: 'number', describe: 'serial speed (default 115200)' })
 			.option('json', { type: 'boolean', describe: 'print the VM as JSON' }),
 	handler: async (args) => {
-		const name = checkVmName(args.name);
+		const name = vmArg(args.name);
+		if (isRemote()) {
+			await upRemote(name, args);
+			return;
+		}
 		// Without --spec and without flags that say what to boot, the VM starts from its saved
 		// spec (written by `create`, or by its last `up`); the other flags still override it.
 		const saved = join(vmDir(name), 'spec.json');

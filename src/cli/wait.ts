@@ -1,7 +1,7 @@
 // obsdtui wait NAME --for REGEX: block until the console shows a pattern (for scripts).
 import { command } from './command.ts';
 import { connectDaemon } from '../client/client.ts';
-import { checkVmName } from '../common/paths.ts';
+import { vmArg } from '../client/hosts.ts';
 import { UserError } from '../common/errors.ts';
 
 export default command({
@@ -18,7 +18,7 @@ export default command({
 			.option('serial', { type: 'boolean', describe: 'match only the serial console' })
 			.conflicts('glass', 'serial'),
 	handler: async (args) => {
-		const name = checkVmName(args.name);
+		const name = vmArg(args.name);
 		const pattern = String(args.for);
 		try {
 			new RegExp(pattern);

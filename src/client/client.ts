@@ -8,10 +8,12 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo, hostname } from 'node:os';
-import { encodeData, encodeJson, FrameDecoder, KIND_DATA, parseJsonPayload } from '../common/frame.ts';
+import { encodeData, encodeJson, FrameDecoder, KIND_DATA, parseJsonPayload, PROTOCOL_VERSION } from '../common/frame.ts';
 import { UserError } from '../common/errors.ts';
 import { daemonSocketPath, ensurePrivateDir, runtimeDir } from '../common/paths.ts';
 import type { VmInfo } from '../daemon/vm.ts';
+import { currentHost, type Host } from './hosts.ts';
+import { openSshLink } from './ssh.ts';
 
 export type { VmInfo };
 type Msg = Record<string, unknown>;
@@ -21,6 +23,28 @@ export interface ConnectOptions {
 	autostart?: boolean;
 	/** How this client is named in audit lines and viewer lists. */
 	who?: string;
+	/**
+	 * Another machine's daemon, reached through `ssh HOST obsdtui daemon proxy`. Default:
+	 * the host chosen by -H, OBSDTUI_HOST or a HOST:VM argument (hosts.ts); `null`: this machine.
+	 */
+	host?: Host | null;
+	/** Give up (and end the ssh child) when this aborts; for `ls --all`'s per-host timeout. */
+	signal?: AbortSignal;
+}
+
+/**
+ * What a DaemonClient talks through: a unix socket, or an ssh child's stdin/stdout
+ * (ssh.ts). `closeReason` says why it closed, for the one-line error.
+ */
+export interface Link {
+	write(data: Buffer): boolean;
+	end(): void;
+	destroy(): void;
+	resume(): unknown;
+	on(event: 'data', cb: (chunk: Buffer) => void): unknown;
+	on(event: 'error', cb: (err: Error) => void): unknown;
+	on(event: 'close', cb: () => void): unknown;
+	closeReason?: () => string;
 }
 
 function defaultWho(): string {
@@ -59,7 +83,8 @@ function startDaemon(): void {
 	closeSync(log);
 }
 
-export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonClient> {
+/** This machine's daemon socket, starting the daemon when it does not answer. */
+export async function openDaemonSocket(opts: { autostart?: boolean } = {}): Promise<Socket> {
 	const path = daemonSocketPath();
 	let socket: Socket | undefined;
 	try {
@@ -82,8 +107,20 @@ export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonCl
 			}
 		}
 	}
-	const client = new DaemonClient(socket);
-	await client.request('hello', { who: opts.who ?? defaultWho() });
+	return socket;
+}
+
+export async function connectDaemon(opts: ConnectOptions = {}): Promise<DaemonClient> {
+	const host = opts.host === undefined ? currentHost() : opts.host;
+	const link: Link = host ? await openSshLink(host, opts.signal) : await openDaemonSocket(opts);
+	const client = new DaemonClient(link, host?.name);
+	const hello = await client.request('hello', { who: opts.who ?? defaultWho() });
+	if (hello.protocol !== PROTOCOL_VERSION) {
+		client.close();
+		throw new UserError(
+			`${host ? `${host.name}: ` : ''}protocol version mismatch: the daemon speaks ${String(hello.protocol)}, this obsdtui speaks ${PROTOCOL_VERSION} (run 'obsdtui daemon stop' there so the next command starts the installed version)`,
+		);
+	}
 	return client;
 }
 
@@ -106,16 +143,21 @@ export async function reconnectDaemon(opts: ConnectOptions & { timeoutMs?: numbe
 }
 
 export class DaemonClient extends EventEmitter {
-	private socket: Socket;
+	private socket: Link;
+	/** The remote host's name, or undefined for this machine's daemon. */
+	readonly host?: string;
 	private nextId = 1;
 	private pending = new Map<number, { resolve: (m: Msg) => void; reject: (e: Error) => void }>();
 	private session?: ConsoleSession;
+	/** Where data frames go while a read_log request streams (instead of a console). */
+	private sink?: (bytes: Buffer) => void;
 	private expectSnapshot = false;
 	closed = false;
 
-	constructor(socket: Socket) {
+	constructor(socket: Link, host?: string) {
 		super();
 		this.socket = socket;
+		this.host = host;
 		const decoder = new FrameDecoder();
 		socket.on('data', (chunk: Buffer) => {
 			let frames;
@@ -144,7 +186,9 @@ export class DaemonClient extends EventEmitter {
 			}
 		});
 		socket.on('error', () => {});
-		socket.on('close', () => this.fail(new UserError('the obsdtui daemon closed the connection')));
+		socket.on('close', () => this.fail(new UserError(socket.closeReason?.() ?? 'the obsdtui daemon closed the connection')));
+		// An ssh link holds what arrived with the proxy's answer until someone listens.
+		socket.resume();
 	}
 
 	private fail(err: Error): void {
@@ -166,6 +210,7 @@ export class DaemonClient extends EventEmitter {
 			return;
 		}
 		if (msg.event === 'vms') this.emit('vms', msg.vms as VmInfo[]);
+		else if (msg.event === 'read_log_end') this.emit('read_log_end', msg);
 		else if (msg.event === 'snapshot') {
 			this.expectSnapshot = true;
 			if (this.session) this.session.snapshotInfo = { cols: Number(msg.cols), rows: Number(msg.rows) };
@@ -174,7 +219,8 @@ export class DaemonClient extends EventEmitter {
 	}
 
 	private onData(bytes: Buffer): void {
-		if (this.expectSnapshot) {
+		if (this.sink) this.sink(bytes);
+		else if (this.expectSnapshot) {
 			this.expectSnapshot = false;
 			this.session?.emit('snapshot', bytes, this.session.snapshotInfo);
 		} else this.session?.emit('data', bytes);
@@ -187,6 +233,41 @@ export class DaemonClient extends EventEmitter {
 		return new Promise<T>((resolve, reject) => {
 			this.pending.set(id, { resolve: resolve as (m: Msg) => void, reject });
 			this.socket.write(encodeJson({ ...args, id, op }));
+		});
+	}
+
+	/**
+	 * Stream a boot's console log (or glass stream) through the daemon: `onChunk` gets the
+	 * bytes in order, from `offset`; with `follow` until the VM stops. Resolves with the
+	 * boot number and the end offset. Not while this connection is attached to a console.
+	 */
+	readLog(args: { name: string; boot?: number | 'last'; glass?: boolean; offset?: number; follow?: boolean }, onChunk: (bytes: Buffer) => void): Promise<{ boot: number; end: number }> {
+		if (this.session) return Promise.reject(new Error('readLog on a connection attached to a console'));
+		return new Promise((resolve, reject) => {
+			let boot = 0;
+			const onEnd = (msg: Msg) => {
+				this.sink = undefined;
+				this.off('close', onClose);
+				if (msg.error) reject(new UserError(String(msg.error)));
+				else resolve({ boot: Number(msg.boot ?? boot), end: Number(msg.end) });
+			};
+			const onClose = () => {
+				this.sink = undefined;
+				this.off('read_log_end', onEnd);
+				reject(new UserError(this.host ? `connection to ${this.host} lost while reading the log` : 'the obsdtui daemon closed the connection while reading the log'));
+			};
+			this.sink = onChunk;
+			this.once('read_log_end', onEnd);
+			this.once('close', onClose);
+			this.request<{ boot: number }>('read_log', args).then(
+				(r) => (boot = r.boot),
+				(err: Error) => {
+					this.sink = undefined;
+					this.off('read_log_end', onEnd);
+					this.off('close', onClose);
+					reject(err);
+				},
+			);
 		});
 	}
 

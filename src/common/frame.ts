@@ -9,6 +9,26 @@ export const KIND_JSON = 0x4a;
 export const KIND_DATA = 0x44;
 export const MAX_FRAME = 16 * 1024 * 1024;
 
+/**
+ * The client protocol's version: the daemon's reply to `hello` carries it, and the first
+ * lines `obsdtui daemon proxy` and its client exchange over ssh carry it (PROXY_MAGIC).
+ * Bump it when a change would make an older peer misread frames or ops.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * Over ssh, before any frame: the client writes `obsdtui-proxy V\n`; the proxy answers
+ * `obsdtui-proxy V ok\n` or `obsdtui-proxy V error MESSAGE\n` (docs/client-protocol.md).
+ */
+export const PROXY_MAGIC = 'obsdtui-proxy';
+
+/** The proxy's answer line, parsed; null when `line` is not one (a login script's chatter). */
+export function parseProxyLine(line: string): { version: number; ok: boolean; error?: string } | null {
+	const m = /^obsdtui-proxy (\d+) (ok|error)(?: (.*))?$/.exec(line.replace(/\r$/, ''));
+	if (!m) return null;
+	return { version: Number(m[1]), ok: m[2] === 'ok', ...(m[2] === 'error' ? { error: m[3] ?? 'refused' } : {}) };
+}
+
 export interface Frame {
 	kind: number;
 	payload: Buffer;

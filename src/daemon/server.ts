@@ -6,19 +6,19 @@
 // A misbehaving client (garbage, unknown ops, huge frames) gets an error and, for
 // framing errors, is disconnected; the daemon and everyone else carry on.
 import { createServer, type Server, type Socket } from 'node:net';
-import { chmodSync, existsSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { encodeJson, FrameDecoder, FrameError, KIND_DATA, parseJsonPayload } from '../common/frame.ts';
+import { encodeJson, FrameDecoder, FrameError, KIND_DATA, parseJsonPayload, PROTOCOL_VERSION } from '../common/frame.ts';
 import { UserError, errorMessage } from '../common/errors.ts';
-import { daemonSocketPath, ensurePrivateDir, runtimeDir } from '../common/paths.ts';
+import { daemonSocketPath, ensurePrivateDir, runtimeDir, vmDir } from '../common/paths.ts';
 import { parseSpec } from '../common/spec.ts';
 import { Registry } from './registry.ts';
 import type { Viewer } from './viewer.ts';
 import type { Vm } from './vm.ts';
 import { extraOps } from './ops.ts';
 
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION };
 
 type Msg = Record<string, unknown>;
 
@@ -220,7 +220,9 @@ export class Daemon {
 				return { vms: daemon.list() };
 			},
 			up: async ({ daemon, msg }) => {
-				const spec = parseSpec(msg.spec, typeof msg.name === 'string' ? msg.name : undefined);
+				// `saved`: start from this VM's spec.json here (a client on another host cannot read it).
+				const raw = msg.saved === true ? { ...savedSpec(str(msg, 'name')), ...(typeof msg.overrides === 'object' && msg.overrides ? msg.overrides : {}) } : msg.spec;
+				const spec = parseSpec(raw, typeof msg.name === 'string' ? msg.name : undefined);
 				const vm = await daemon.registry.up(spec);
 				return { vm: vm.info() };
 			},
@@ -295,6 +297,16 @@ export class Daemon {
 				return { lines: vm.screen.lines(), cols: vm.spec.cols, rows: vm.spec.rows };
 			},
 		};
+	}
+}
+
+function savedSpec(name: string): Record<string, unknown> {
+	const path = join(vmDir(name), 'spec.json');
+	if (!existsSync(path)) throw new UserError(`${name} has no saved spec on this host: give --spec or --kernel/--disk/--exec/...`);
+	try {
+		return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+	} catch (err) {
+		throw new UserError(`${path}: ${errorMessage(err)}`);
 	}
 }
 

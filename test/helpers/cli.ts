@@ -59,8 +59,12 @@ export class Sandbox {
 	}
 
 	daemonPid(): number | undefined {
-		const p = join(this.dir, 'run', 'daemon.pid');
-		return existsSync(p) ? Number(readFileSync(p, 'utf8')) : undefined;
+		try {
+			return Number(readFileSync(join(this.dir, 'run', 'daemon.pid'), 'utf8'));
+		} catch {
+			// no daemon, or one that is just removing its pid file
+			return undefined;
+		}
 	}
 
 	/** Stop the daemon and every helper of this sandbox, then remove its files. */

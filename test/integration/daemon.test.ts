@@ -171,7 +171,7 @@ test('a console that goes silent mid-boot is flagged as hung after --hang second
 test('usage errors are one line with the detail, exit 2', async () => {
 	const r = await box.run(['daemon', 'frob']);
 	assert.equal(r.code, 2);
-	assert.match(r.stderr, /^obsdtui: Invalid values: Argument: action, Given: "frob", Choices: "status", "stop", "run" \(see 'obsdtui --help'\)\n$/);
+	assert.match(r.stderr, /^obsdtui: Invalid values: Argument: action, Given: "frob", Choices: "status", "stop", "run", "proxy" \(see 'obsdtui --help'\)\n$/);
 });
 
 test('rm removes a stopped VM and its files; it refuses a running one and asks without --yes', async () => {

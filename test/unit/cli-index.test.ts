@@ -27,3 +27,9 @@ test('options before the command word are skipped; obsdtui --help, the TUI and u
 	}
 	assert.deepEqual(await commandsFor(['--version']), []);
 });
+
+test('the value of the global -H/--host is not taken for the command word', async () => {
+	assert.deepEqual((await commandsFor(['-H', 'ls', 'up', 'vm'])).map(word), ['up']);
+	assert.deepEqual((await commandsFor(['--host', 'wait', 'ls'])).map(word), ['ls']);
+	assert.deepEqual((await commandsFor(['--host=wait', 'ls'])).map(word), ['ls']);
+});

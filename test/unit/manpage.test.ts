@@ -63,13 +63,19 @@ function undocumented(text: string, name: string, help: Help): string[] {
 	const common = text.slice(0, text.indexOf('\n.Sh COMMANDS\n'));
 	const where = name === '$0' ? common : commandEntries(text).get(name);
 	if (where === undefined) return [`command ${name}`];
-	const ok = (flag: string) => hasItem(where, flag) || (hasItem(common, flag) && hasFl(where, flag));
+	const ok = (flag: string) => hasItem(where, flag) || (hasItem(common, flag) && (hasFl(where, flag) || GLOBAL.includes(flag)));
 	const missing: string[] = [];
 	for (const o of help.long) if (!ok(`-${o}`)) missing.push(`${name} --${o}`);
 	for (const o of help.short) if (!ok(o)) missing.push(`${name} -${o}`);
 	for (const c of help.choices) if (!hasWord(where, c)) missing.push(`${name} choice ${c}`);
 	return missing;
 }
+
+/**
+ * Options of the root parser (src/main.ts, `global: true`): every command's --help shows
+ * them, and the page documents them once, before COMMANDS.
+ */
+const GLOBAL = ['-host', 'H'];
 
 function documentedEnv(text: string): Set<string> {
 	const names = new Set<string>();
