@@ -113,10 +113,10 @@ test('up, wait, send and log on both hosts, by -H, HOST:VM and OBSDTUI_HOST', as
 	assert.match(await client.ok(['-H', 'hostB', 'log', 'b1']), /B got:hello B/);
 	// scan and dmesg of a remote VM fetch its log first.
 	assert.match(await client.ok(['scan', 'hostA:a1']), /^hostA:a1: 3 lines, 0 boots, 0 crashes\n/);
-	// report asks the far daemon for its host's facts; the log comes over as for scan.
+	// report asks the far daemon for the VM's backend and its host's facts; the log comes over as for scan.
 	const report = await client.ok(['report', 'hostA:a1']);
-	assert.match(report, /^host: Linux .* \(hostA, over ssh\)$/m);
-	assert.match(report, /A got:hello from afar/);
+	assert.match(report, /^\thost: Linux .* \(hostA, over ssh\)$/m);
+	assert.match(report, /^\tVM a1, backend exec$/m);
 	const dmesg = await client.run(['dmesg', 'hostB:b1']);
 	assert.equal(dmesg.code, 1);
 	assert.equal(dmesg.stderr, 'obsdtui: no kernel banner in this log, so there is no dmesg\n');
