@@ -270,3 +270,24 @@ test('the TUI attaches to a console on another host (attach HOST:VM, in tmux)', 
 	assert.equal(t.dead(), false);
 	t.sendKeys('C-]', 'q');
 });
+
+test('log -f of a remote VM follows it until it stops; up on the far side again from its saved spec', async () => {
+	await client.ok(['up', 'hostA:f1', '--exec', 'echo first-line; read x; echo "second-$x"']);
+	await client.ok(['wait', 'hostA:f1', '--for', 'first-line', '--timeout', '60']);
+	const follow = spawn(process.execPath, [BIN, 'log', '-f', 'hostA:f1'], { env: client.env, stdio: ['ignore', 'pipe', 'pipe'] });
+	let out = '';
+	follow.stdout.on('data', (d) => (out += d));
+	const guard = setTimeout(() => follow.kill('SIGKILL'), 90000);
+	const code = new Promise<number | null>((resolve) => follow.on('close', resolve));
+	await untilPlain(() => out.includes('first-line'), 'the log so far', 60000);
+	await client.ok(['send', 'hostA:f1', 'go']);
+	// The command exits after its second line: the VM stops, and log -f ends by itself.
+	assert.equal(await code, 0);
+	clearTimeout(guard);
+	assert.match(out, /first-line\r?\n[^]*second-go\r?\n/);
+	// No flags: the far daemon starts it from the spec it saved (the client has none).
+	const again = await client.ok(['up', 'hostA:f1']);
+	assert.match(again, /^hostA:f1: (starting|running) \(exec, boot 2\)/);
+	await client.ok(['wait', 'hostA:f1', '--for', 'first-line', '--timeout', '60']);
+	await client.ok(['down', 'hostA:f1', '--force']);
+});
