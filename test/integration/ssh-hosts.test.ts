@@ -291,3 +291,28 @@ test('log -f of a remote VM follows it until it stops; up on the far side again 
 	await client.ok(['wait', 'hostA:f1', '--for', 'first-line', '--timeout', '60']);
 	await client.ok(['down', 'hostA:f1', '--force']);
 });
+
+test('the TUI lists every host\'s VMs, grouped by host, and attaches to a remote one (in tmux)', { skip: haveTmux() ? false : 'tmux is not installed' }, async () => {
+	const t = new Tmux(120, 30);
+	terms.push(t);
+	t.start(`${process.execPath} ${BIN} --prefix C-a`, {
+		OBSDTUI_RUNTIME_DIR: String(client.env.OBSDTUI_RUNTIME_DIR),
+		OBSDTUI_STATE_DIR: String(client.env.OBSDTUI_STATE_DIR),
+		OBSDTUI_SSH: String(client.env.OBSDTUI_SSH),
+		XDG_CONFIG_HOME: String(client.env.XDG_CONFIG_HOME),
+		PATH: process.env.PATH ?? '',
+	});
+	const screen = await untilPlain(() => {
+		const c = t.capture();
+		return c.includes('hostA:a1') && c.includes('hostB:b1') ? c : undefined;
+	}, 'both hosts in the list', 60000).catch((e: Error) => {
+		throw new Error(`${e.message}; screen:\n${t.capture()}`);
+	});
+	// Grouped: hostA's VMs (a1, f1), then hostB's.
+	assert.ok(screen.indexOf('hostA:a1') < screen.indexOf('hostA:f1') && screen.indexOf('hostA:f1') < screen.indexOf('hostB:b1'), screen);
+	t.sendKeys('j', 'j', 'Enter');
+	await untilPlain(() => t.capture().includes('B got:after-restart'), "hostB:b1's console in the TUI", 60000).catch((e: Error) => {
+		throw new Error(`${e.message}; screen:\n${t.capture()}`);
+	});
+	assert.equal(t.dead(), false);
+});
