@@ -4,6 +4,7 @@ import { command, type Args } from './command.ts';
 import { DEFAULT_PREFIX, parsePrefix } from '../tui/keys.ts';
 import { runTui } from '../tui/run.tsx';
 import { DaemonFeed } from '../tui/daemon-feed.ts';
+import { currentHost, readHostsFile } from '../client/hosts.ts';
 
 /** The --prefix option every TUI command takes. */
 export function withPrefix(y: Argv): Argv {
@@ -24,7 +25,9 @@ export default command({
 	builder: withPrefix,
 	handler: async (args) => {
 		const prefix = prefixOf(args);
-		const feed = await DaemonFeed.open();
+		// With hosts in the hosts file and none chosen, the list groups every host's VMs.
+		const hosts = currentHost() ? [] : readHostsFile();
+		const feed = hosts.length ? await (await import('../tui/multi-feed.ts')).MultiFeed.open(hosts) : await DaemonFeed.open();
 		await runTui({ feed, prefix });
 	},
 });

@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { dirname } from 'node:path';
 import { connectDaemon, reconnectDaemon, type DaemonClient, type VmInfo } from '../client/client.ts';
+import type { Host } from '../client/hosts.ts';
 import { errorMessage } from '../common/errors.ts';
 import { reportOfLogFile } from '../helper/logscan.ts';
 import { logUsage } from '../helper/retention.ts';
@@ -135,14 +136,18 @@ export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 	private closing = false;
 	private reconnecting?: Promise<DaemonClient>;
 
-	private constructor(client: DaemonClient) {
+	/** undefined: the host chosen for this command (-H, OBSDTUI_HOST); null: this machine. */
+	private readonly host?: Host | null;
+
+	private constructor(client: DaemonClient, host?: Host | null) {
 		super();
+		this.host = host;
 		this.use(client);
 	}
 
-	static async open(): Promise<DaemonFeed> {
-		const client = await connectDaemon();
-		const feed = new DaemonFeed(client);
+	static async open(host?: Host | null, signal?: AbortSignal): Promise<DaemonFeed> {
+		const client = await connectDaemon({ host, signal });
+		const feed = new DaemonFeed(client, host);
 		const reply = await client.request<{ vms: VmInfo[] }>('subscribe');
 		feed.vms = reply.vms.map(summary);
 		return feed;
@@ -172,7 +177,7 @@ export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 	whenReconnected(): Promise<DaemonClient> {
 		if (!this.client.closed) return Promise.resolve(this.client);
 		this.reconnecting ??= (async () => {
-			const client = await reconnectDaemon({ stop: () => this.closing });
+			const client = await reconnectDaemon({ host: this.host, stop: () => this.closing });
 			const reply = await client.request<{ vms: VmInfo[] }>('subscribe');
 			this.use(client);
 			this.vms = reply.vms.map(summary);
@@ -223,6 +228,7 @@ export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 	async report(name: string): Promise<string> {
 		const vm = this.vms.find((v) => v.name === name);
 		if (!vm) throw new Error(`no VM named ${name}`);
+		if (this.client.host) throw new Error(`the log of ${name} is on ${this.client.host}: use obsdtui report ${this.client.host}:${name}`);
 		// Streamed: a log may be bigger than Node reads at once (its cap is 4 GiB).
 		return reportOfLogFile(vm.log, { vm: { name, backend: vm.backend } });
 	}

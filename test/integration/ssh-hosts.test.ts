@@ -113,10 +113,10 @@ test('up, wait, send and log on both hosts, by -H, HOST:VM and OBSDTUI_HOST', as
 	assert.match(await client.ok(['-H', 'hostB', 'log', 'b1']), /B got:hello B/);
 	// scan and dmesg of a remote VM fetch its log first.
 	assert.match(await client.ok(['scan', 'hostA:a1']), /^hostA:a1: 3 lines, 0 boots, 0 crashes\n/);
-	// report asks the far daemon for its host's facts; the log comes over as for scan.
+	// report asks the far daemon for the VM's backend and its host's facts; the log comes over as for scan.
 	const report = await client.ok(['report', 'hostA:a1']);
-	assert.match(report, /^host: Linux .* \(hostA, over ssh\)$/m);
-	assert.match(report, /A got:hello from afar/);
+	assert.match(report, /^\thost: Linux .* \(hostA, over ssh\)$/m);
+	assert.match(report, /^\tVM a1, backend exec$/m);
 	const dmesg = await client.run(['dmesg', 'hostB:b1']);
 	assert.equal(dmesg.code, 1);
 	assert.equal(dmesg.stderr, 'obsdtui: no kernel banner in this log, so there is no dmesg\n');
@@ -269,4 +269,50 @@ test('the TUI attaches to a console on another host (attach HOST:VM, in tmux)', 
 	});
 	assert.equal(t.dead(), false);
 	t.sendKeys('C-]', 'q');
+});
+
+test('log -f of a remote VM follows it until it stops; up on the far side again from its saved spec', async () => {
+	await client.ok(['up', 'hostA:f1', '--exec', 'echo first-line; read x; echo "second-$x"']);
+	await client.ok(['wait', 'hostA:f1', '--for', 'first-line', '--timeout', '60']);
+	const follow = spawn(process.execPath, [BIN, 'log', '-f', 'hostA:f1'], { env: client.env, stdio: ['ignore', 'pipe', 'pipe'] });
+	let out = '';
+	follow.stdout.on('data', (d) => (out += d));
+	const guard = setTimeout(() => follow.kill('SIGKILL'), 90000);
+	const code = new Promise<number | null>((resolve) => follow.on('close', resolve));
+	await untilPlain(() => out.includes('first-line'), 'the log so far', 60000);
+	await client.ok(['send', 'hostA:f1', 'go']);
+	// The command exits after its second line: the VM stops, and log -f ends by itself.
+	assert.equal(await code, 0);
+	clearTimeout(guard);
+	assert.match(out, /first-line\r?\n[^]*second-go\r?\n/);
+	// No flags: the far daemon starts it from the spec it saved (the client has none).
+	const again = await client.ok(['up', 'hostA:f1']);
+	assert.match(again, /^hostA:f1: (starting|running) \(exec, boot 2\)/);
+	await client.ok(['wait', 'hostA:f1', '--for', 'first-line', '--timeout', '60']);
+	await client.ok(['down', 'hostA:f1', '--force']);
+});
+
+test('the TUI lists every host\'s VMs, grouped by host, and attaches to a remote one (in tmux)', { skip: haveTmux() ? false : 'tmux is not installed' }, async () => {
+	const t = new Tmux(120, 30);
+	terms.push(t);
+	t.start(`${process.execPath} ${BIN} --prefix C-a`, {
+		OBSDTUI_RUNTIME_DIR: String(client.env.OBSDTUI_RUNTIME_DIR),
+		OBSDTUI_STATE_DIR: String(client.env.OBSDTUI_STATE_DIR),
+		OBSDTUI_SSH: String(client.env.OBSDTUI_SSH),
+		XDG_CONFIG_HOME: String(client.env.XDG_CONFIG_HOME),
+		PATH: process.env.PATH ?? '',
+	});
+	const screen = await untilPlain(() => {
+		const c = t.capture();
+		return c.includes('hostA:a1') && c.includes('hostB:b1') ? c : undefined;
+	}, 'both hosts in the list', 60000).catch((e: Error) => {
+		throw new Error(`${e.message}; screen:\n${t.capture()}`);
+	});
+	// Grouped: hostA's VMs (a1, f1), then hostB's.
+	assert.ok(screen.indexOf('hostA:a1') < screen.indexOf('hostA:f1') && screen.indexOf('hostA:f1') < screen.indexOf('hostB:b1'), screen);
+	t.sendKeys('j', 'j', 'Enter');
+	await untilPlain(() => t.capture().includes('B got:after-restart'), "hostB:b1's console in the TUI", 60000).catch((e: Error) => {
+		throw new Error(`${e.message}; screen:\n${t.capture()}`);
+	});
+	assert.equal(t.dead(), false);
 });
