@@ -13,7 +13,8 @@ const DETAILS_MS = 1000;
 /** The framebuffer thumbnail's size in cells (half blocks: twice as many pixel rows). */
 export const THUMB = { cols: 28, rows: 7 };
 
-function summary(vm: VmInfo): VmSummary {
+/** `local`: the daemon runs on this machine, so its VM directories can be read here. */
+function summary(vm: VmInfo, local = true): VmSummary {
 	return {
 		name: vm.name,
 		backend: vm.backend,
@@ -28,7 +29,7 @@ function summary(vm: VmInfo): VmSummary {
 		rows: vm.rows,
 		glass: vm.glass !== undefined,
 		kernel_console: vm.kernel_console,
-		logs: logsOf(vm.log),
+		logs: local ? logsOf(vm.log) : undefined,
 	};
 }
 
@@ -139,6 +140,11 @@ export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 	/** undefined: the host chosen for this command (-H, OBSDTUI_HOST); null: this machine. */
 	private readonly host?: Host | null;
 
+	/** A VM as the list shows it; its log usage only when its daemon is on this machine. */
+	private summarise(vm: VmInfo): VmSummary {
+		return summary(vm, !this.client.host);
+	}
+
 	private constructor(client: DaemonClient, host?: Host | null) {
 		super();
 		this.host = host;
@@ -149,14 +155,14 @@ export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 		const client = await connectDaemon({ host, signal });
 		const feed = new DaemonFeed(client, host);
 		const reply = await client.request<{ vms: VmInfo[] }>('subscribe');
-		feed.vms = reply.vms.map(summary);
+		feed.vms = reply.vms.map((vm) => feed.summarise(vm));
 		return feed;
 	}
 
 	private use(client: DaemonClient): void {
 		this.client = client;
 		client.on('vms', (vms: VmInfo[]) => {
-			this.vms = vms.map(summary);
+			this.vms = vms.map((vm) => this.summarise(vm));
 			this.emit('vms', this.vms);
 		});
 		// An explicit close() does not emit 'close'; this is the daemon going away.
@@ -180,7 +186,7 @@ export class DaemonFeed extends EventEmitter implements ConsoleFeed {
 			const client = await reconnectDaemon({ host: this.host, stop: () => this.closing });
 			const reply = await client.request<{ vms: VmInfo[] }>('subscribe');
 			this.use(client);
-			this.vms = reply.vms.map(summary);
+			this.vms = reply.vms.map((vm) => this.summarise(vm));
 			this.emit('vms', this.vms);
 			return client;
 		})().finally(() => {

@@ -202,8 +202,9 @@ test('a guest printing OSC 52, a title, DA/DSR queries and mode changes changes 
 test('`obsdtui` with no command: the VM list from the daemon, Enter attaches, prefix s returns, q quits', async (t) => {
 	if (!guest) return t.skip(skipReason());
 	const v = viewer(110, 30, '');
-	const list = await v.waitFor((s) => /^> t1\s+qemu\s+running\s+\S+\s+\d+/m.test(s), 30000, 'the list row of t1');
-	assert.match(list, /^NAME\s+BACKEND\s+STATE\s+STAGE\s+VIEWERS\s+ALERTS/m);
+	// LOGS (size/boots), STAGE, VIEWERS.
+	const list = await v.waitFor((s) => /^> t1\s+qemu\s+running\s+\S+\/1\s+\S+\s+\d+/m.test(s), 30000, 'the list row of t1');
+	assert.match(list, /^NAME\s+BACKEND\s+STATE\s+LOGS\s+STAGE\s+VIEWERS\s+ALERTS/m);
 	v.sendKeys('Enter');
 	await v.waitForText('t1 │ running', 30000);
 	v.sendKeys('C-]', 's');
