@@ -190,18 +190,20 @@ test('rm removes a stopped VM and its files; it refuses a running one and asks w
 });
 
 test('rm --keep-logs forgets the VM but keeps its console logs for log; a new up continues the boot numbers', async () => {
-	await box.ok(['up', 'k1', '--exec', 'echo kept-$((6*7)); sleep 600']);
-	await box.ok(['wait', 'k1', '--for', 'kept-42', '--timeout', '60']);
-	await box.ok(['down', 'k1', '--force']);
-	assert.match(await box.ok(['rm', 'k1', '--yes', '--keep-logs']), /^k1: removed; its console logs stay in .*\/vms\/k1\n$/);
-	assert.equal(vmInfo(await box.ok(['ls', '--json']), 'k1'), undefined);
-	assert.equal(existsSync(join(box.vmDir('k1'), 'spec.json')), false);
-	assert.ok(existsSync(join(box.vmDir('k1'), 'boot.001.log')));
-	assert.ok(existsSync(join(box.vmDir('k1'), 'boot.001.idx')));
-	assert.match(await box.ok(['log', 'k1']), /kept-42/);
-	await box.ok(['up', 'k1', '--exec', 'echo again; sleep 600']);
-	assert.equal(vmInfo(await box.ok(['ls', '--json']), 'k1')?.boot, 2);
-	await box.ok(['down', 'k1', '--force']);
+	await box.ok(['up', 'keep1', '--exec', 'echo kept-$((6*7)); sleep 600']);
+	await box.ok(['wait', 'keep1', '--for', 'kept-42', '--timeout', '60']);
+	await box.ok(['down', 'keep1', '--force']);
+	assert.match(await box.ok(['rm', 'keep1', '--yes', '--keep-logs']), /^keep1: removed; its console logs stay in .*\/vms\/keep1\n$/);
+	assert.equal(vmInfo(await box.ok(['ls', '--json']), 'keep1'), undefined);
+	assert.equal(existsSync(join(box.vmDir('keep1'), 'spec.json')), false);
+	assert.ok(existsSync(join(box.vmDir('keep1'), 'boot.001.log')));
+	assert.ok(existsSync(join(box.vmDir('keep1'), 'boot.001.idx')));
+	assert.match(await box.ok(['log', 'keep1']), /kept-42/);
+	await box.ok(['up', 'keep1', '--exec', 'echo again; sleep 600']);
+	// The new boot is numbered after the kept one, which stays as it was.
+	assert.equal(vmInfo(await box.ok(['ls', '--json']), 'keep1')?.boot, 2);
+	assert.match(await box.ok(['log', 'keep1', '--boot', '1']), /kept-42/);
+	await box.ok(['down', 'keep1', '--force']);
 });
 
 test('the timeline compares a boot with the previous up of the same VM, with the times it really had', async () => {
