@@ -47,7 +47,7 @@ test('a connection that never reads: the log is complete and the helper stays sm
 	assert.ok(maxRss < 64 * 1024, `helper RSS peaked at ${maxRss} KiB`);
 });
 
-test('output dropped at the end of a burst is announced by an empty output frame at the end of the stream', async (t) => {
+test('a burst with output dropped still reaches the end of the stream: the last data frame, or an empty frame when the end itself was dropped', async (t) => {
 	const dir = tmpVmDir(t);
 	const size = 8_000_000; // twice the helper's queue: some of it is dropped
 	await startExec(dir, `read x; yes ${LINE.trim()} | head -c ${size}; read y`);
@@ -72,10 +72,20 @@ test('output dropped at the end of a burst is announced by an empty output frame
 	sock.resume();
 	// Without the empty frame nothing would ever reach the end: the guest is silent now.
 	await waitUntil(() => outputs.some((o) => o.offset + o.length === logSize), 'a frame that reaches the end of the log');
-	const last = outputs.at(-1)!;
-	assert.deepEqual(last, { offset: logSize, length: 0 }, 'the last frame is empty, at the end of the stream');
 	assert.ok(
 		outputs.some((o, i) => i > 0 && o.offset > outputs[i - 1].offset + outputs[i - 1].length),
 		'output was dropped (a gap between frames)',
 	);
+	// Whether the burst's last bytes were among those dropped depends on how fast the helper
+	// ran (under AddressSanitizer it may keep up at the end): when they were, the empty frame
+	// at the log's end is what says so; when they were not, the last data frame ends there.
+	const data = outputs.filter((o) => o.length > 0);
+	const lastData = data.at(-1)!;
+	if (lastData.offset + lastData.length < logSize) {
+		assert.deepEqual(outputs.at(-1), { offset: logSize, length: 0 }, 'the last frame is empty, at the end of the stream');
+		t.diagnostic('the end of the burst was dropped and announced by an empty frame');
+	} else {
+		assert.equal(lastData.offset + lastData.length, logSize);
+		t.diagnostic('the end of the burst was not dropped: the last data frame reaches the end');
+	}
 });
