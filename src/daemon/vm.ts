@@ -252,10 +252,6 @@ export class Vm extends EventEmitter {
 		this.glass?.attachRfb(rfb);
 	}
 
-	/**
-	 * Emits 'rfb' (RfbClient) whenever the VM's framebuffer connection is (re)made: the
-	 * glass reader follows it. `devices.rfb` is the current one.
-	 */
 	private makeDevices(qmp: Qmp | null): void {
 		this.devices?.close();
 		const gpu = this.spec.gpu !== undefined;
@@ -267,7 +263,6 @@ export class Vm extends EventEmitter {
 			panels: this.panelWatchers.size > 0,
 			vnc: !gpu ? undefined : this.spec.backend === 'qemu' ? { path: vncSocketPath(this.dir) } : this.spec.backend === 'apple' ? 'helper' : undefined,
 		});
-		this.devices.on('rfb', (c) => this.emit('rfb', c));
 		if (this.pendingWire) this.devices.onHelperEvent(this.pendingWire);
 		if (this.pendingVnc) this.devices.onHelperEvent(this.pendingVnc);
 		// One RFB connection per VM: the framebuffer panel's and the glass console's.

@@ -4,6 +4,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
+import { connect } from 'node:net';
+import { encodeJson, FrameDecoder, parseJsonPayload } from '../../src/common/frame.ts';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -52,6 +54,25 @@ export class Sandbox {
 		const r = await this.run(args, opts);
 		if (r.code !== 0) throw new Error(`obsdtui ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 		return r.stdout;
+	}
+
+	/** One request on a raw daemon connection (no auto-start, no hello); resolves with the reply. */
+	request(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
+		return new Promise((resolve, reject) => {
+			const s = connect(join(this.dir, 'run', 'daemon.sock'));
+			const dec = new FrameDecoder();
+			s.on('data', (d) => {
+				for (const f of dec.push(d)) {
+					const reply = parseJsonPayload(f.payload);
+					if (reply.id === 1) {
+						s.destroy();
+						resolve(reply);
+					}
+				}
+			});
+			s.on('error', reject);
+			s.on('connect', () => s.write(encodeJson({ id: 1, ...msg })));
+		});
 	}
 
 	vmDir(name: string): string {

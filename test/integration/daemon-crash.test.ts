@@ -7,32 +7,13 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from 'node:net';
 import { Sandbox, until } from '../helpers/cli.ts';
-import { encodeJson, FrameDecoder, parseJsonPayload } from '../../src/common/frame.ts';
 
 const box = new Sandbox('otcr');
 box.env.OBSDTUI_TEST_HOOKS = '1';
 after(() => box.cleanup());
 
-/** One request on a raw connection; resolves with the reply. */
-function request(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
-	return new Promise((resolve, reject) => {
-		const s = connect(join(box.dir, 'run', 'daemon.sock'));
-		const dec = new FrameDecoder();
-		s.on('data', (d) => {
-			for (const f of dec.push(d)) {
-				const reply = parseJsonPayload(f.payload);
-				if (reply.id === 1) {
-					s.destroy();
-					resolve(reply);
-				}
-			}
-		});
-		s.on('error', reject);
-		s.on('connect', () => s.write(encodeJson({ id: 1, ...msg })));
-	});
-}
+const request = (msg: Record<string, unknown>) => box.request(msg);
 
 function alive(pid: number): boolean {
 	try {

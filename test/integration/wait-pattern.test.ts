@@ -6,9 +6,9 @@
 // surely run while the bad match is still going.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { Sandbox } from '../helpers/cli.ts';
 import { encodeJson, FrameDecoder, parseJsonPayload } from '../../src/common/frame.ts';
 
@@ -18,23 +18,7 @@ box.env.OBSDTUI_TEST_HOOKS = '1';
 box.env.OBSDTUI_TEST_MATCH_BUDGET_MS = String(BUDGET_S * 1000);
 after(() => box.cleanup());
 
-function request(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
-	return new Promise((resolve, reject) => {
-		const s = connect(join(box.dir, 'run', 'daemon.sock'));
-		const dec = new FrameDecoder();
-		s.on('data', (d) => {
-			for (const f of dec.push(d)) {
-				const reply = parseJsonPayload(f.payload);
-				if (reply.id === 1) {
-					s.destroy();
-					resolve(reply);
-				}
-			}
-		});
-		s.on('error', reject);
-		s.on('connect', () => s.write(encodeJson({ id: 1, ...msg })));
-	});
-}
+const request = (msg: Record<string, unknown>) => box.request(msg);
 
 test('a catastrophic pattern fails its own wait with a clear error; other consoles carry on meanwhile', async () => {
 	// 5000 "a" then a newline: (a+)+$ fails at every start, after 2^n tries.
