@@ -129,9 +129,13 @@ export class GlassConsole extends EventEmitter {
 	private lastTimeMs = 0;
 	/** Fires once the picture has been still for SETTLE_MS: see frame(). */
 	private settleTimer?: NodeJS.Timeout;
-	/** The newest screen read, and the updates since the last one given to the tracker. */
+	/**
+	 * The newest screen read; how many updates came since a screen was last given to the
+	 * tracker, and the last one's rectangles (a lone CopyRect update is a scroll hint).
+	 */
 	private latest?: GlassScreen;
-	private updates: (Rect[] | undefined)[] = [];
+	private updatesSincePush = 0;
+	private lastRects?: Rect[];
 	/** The screen last given to the tracker. */
 	private pushed?: GlassScreen;
 	private settleWaits = 0;
@@ -211,7 +215,8 @@ export class GlassConsole extends EventEmitter {
 		if (!this.rfb) return;
 		const previous = this.latest;
 		this.latest = this.reader.read(this.rfb.fb, rects) ?? undefined;
-		this.updates.push(rects);
+		this.updatesSincePush++;
+		this.lastRects = rects;
 		this.settleWaits = 0;
 		clearTimeout(this.settleTimer);
 		this.settleTimer = setTimeout(() => this.settle(), SETTLE_MS);
@@ -238,14 +243,14 @@ export class GlassConsole extends EventEmitter {
 
 	private push(screen: GlassScreen): void {
 		this.pushed = screen;
-		const updates = this.updates;
-		this.updates = [];
+		const single = this.updatesSincePush === 1;
+		this.updatesSincePush = 0;
 		// A new font on the same grid (a loadfont, wsfontload) is no break: the rows read the
 		// same text. A new grid is one, and the tracker marks it itself.
 		let hint: FrameHint | undefined = this.pendingHint;
 		const prev = this.last;
-		if (!hint && updates.length === 1) {
-			const scrolled = copyScroll(updates[0], screen);
+		if (!hint && single) {
+			const scrolled = copyScroll(this.lastRects, screen);
 			if (scrolled) hint = { scrolled };
 		}
 		this.pendingHint = undefined;
